@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'sessions',
+  preset: '../../jest.preset.js',
+};

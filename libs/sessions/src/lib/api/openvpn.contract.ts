@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { clientSessionSchema } from '../models/client-session';
+import {
+  byteCountSchema,
+  ipSchema,
+  ipv4Schema,
+  ipv6Schema,
+  portSchema,
+  timestampSchema,
+  usernameSchema,
+} from '../models/primitives';
+
+/** POST /v1/openvpn/auth — auth-user-pass-verify. */
+export const openvpnAuthRequestSchema = z.strictObject({
+  username: usernameSchema,
+  password: z.string().min(1).max(1024),
+  realIp: ipSchema,
+});
+export type OpenvpnAuthRequest = z.infer<typeof openvpnAuthRequestSchema>;
+
+export const openvpnAuthResponseSchema = z.object({ ok: z.literal(true), accountId: z.string() });
+export type OpenvpnAuthResponse = z.infer<typeof openvpnAuthResponseSchema>;
+
+/** POST /v1/openvpn/connect — client-connect. `connectedAt` is OpenVPN's time_unix. */
+export const openvpnConnectRequestSchema = z.strictObject({
+  username: usernameSchema,
+  commonName: z.string().min(1).max(255),
+  vpnIp: ipv4Schema,
+  vpnIp6: ipv6Schema.optional(),
+  realIp: ipSchema,
+  realPort: portSchema,
+  connectedAt: timestampSchema,
+});
+export type OpenvpnConnectRequest = z.infer<typeof openvpnConnectRequestSchema>;
+
+export const openvpnConnectResponseSchema = z.object({
+  sessionId: z.string(),
+  /** Lines for the client's dynamic config file (`push ...`); may be empty. */
+  config: z.array(z.string()),
+});
+export type OpenvpnConnectResponse = z.infer<typeof openvpnConnectResponseSchema>;
+
+/** POST /v1/openvpn/disconnect — client-disconnect; idempotent. */
+export const openvpnDisconnectRequestSchema = z.strictObject({
+  username: usernameSchema,
+  commonName: z.string().min(1).max(255),
+  vpnIp: ipv4Schema,
+  connectedAt: timestampSchema,
+  bytesReceived: byteCountSchema,
+  bytesSent: byteCountSchema,
+  durationSeconds: z.number().int().min(0),
+});
+export type OpenvpnDisconnectRequest = z.infer<typeof openvpnDisconnectRequestSchema>;
+
+export const openvpnDisconnectResponseSchema = z.object({
+  /** False when there was no such active session (already closed, or never connected). */
+  closed: z.boolean(),
+  session: clientSessionSchema.optional(),
+});
+export type OpenvpnDisconnectResponse = z.infer<typeof openvpnDisconnectResponseSchema>;

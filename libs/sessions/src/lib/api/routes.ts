@@ -1,0 +1,13 @@
+/** tunnel-api's paths, shared so a renamed route breaks the compile of every caller. */
+export const API_ROUTES = {
+  openvpnAuth: '/v1/openvpn/auth',
+  openvpnConnect: '/v1/openvpn/connect',
+  openvpnDisconnect: '/v1/openvpn/disconnect',
+  devices: '/v1/devices',
+  accounts: '/v1/accounts',
+  sessions: '/v1/sessions',
+  sessionsWatch: '/v1/sessions/watch',
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+} as const;

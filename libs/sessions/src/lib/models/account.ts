@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import {
+  byteCountSchema,
+  cidrSchema,
+  idSchema,
+  timestampSchema,
+  usernameSchema,
+} from './primitives';
+
+export const PROXY_PROTOCOLS = ['http', 'socks5', 'openvpn'] as const;
+export type ProxyProtocol = (typeof PROXY_PROTOCOLS)[number];
+
+/** A PHC-format hash string (`$argon2id$...`, `$2b$...`); the clear password never gets here. */
+export const passwordHashSchema = z
+  .string()
+  .regex(/^\$[a-z0-9-]+\$\S{20,}$/, 'must be a PHC-style password hash, never a clear password');
+
+/**
+ * A customer's access: bound to one device, with the protocols it may use, an optional source
+ * whitelist (an empty list means "password only"), an optional byte quota (null: unlimited) and
+ * an optional limit of concurrent connections (null: unlimited).
+ */
+export const accountSchema = z.strictObject({
+  id: idSchema,
+  username: usernameSchema,
+  passwordHash: passwordHashSchema,
+  deviceId: idSchema,
+  protocols: z.array(z.enum(PROXY_PROTOCOLS)).min(1).max(PROXY_PROTOCOLS.length),
+  cidrWhitelist: z.array(cidrSchema).max(256),
+  quotaBytes: byteCountSchema.nullable(),
+  usedBytes: byteCountSchema,
+  maxConnections: z.number().int().min(1).max(1_000_000).nullable(),
+  enabled: z.boolean(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+export type Account = z.infer<typeof accountSchema>;
+
+/** What may leave the relay about an account: everything but the hash. */
+export type PublicAccount = Omit<Account, 'passwordHash'>;
+
+export function toPublicAccount(account: Account): PublicAccount {
+  const { passwordHash, ...rest } = account;
+  return rest;
+}
+
+export function isOverQuota(account: Pick<Account, 'quotaBytes' | 'usedBytes'>): boolean {
+  return account.quotaBytes !== null && account.usedBytes >= account.quotaBytes;
+}

@@ -1,0 +1,56 @@
+/**
+ * One atomic mutation: compare-and-set a record's document, apply its index operations, and
+ * append the change to the feed under the next revision, all or nothing. Documents are compared
+ * and replaced as whole strings, so no JSON is handled in Lua (cjson turns [] into {}).
+ *
+ * KEYS[1] document, KEYS[2] revision counter, KEYS[3] change stream
+ * ARGV[1] expected document: '' = must not exist, '*' = anything, else the exact current text
+ * ARGV[2] new document ('' deletes it)
+ * ARGV[3..6] change kind, op, id, value; ARGV[7] stream max length; ARGV[8] notify channel
+ * ARGV[9] number of index operations, then 4 arguments each: name, key, member, extra
+ * Returns the new revision, or -1 (document exists), -2 (stale), -3 (unique index taken).
+ */
+export const MUTATE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+local expected = ARGV[1]
+if expected == '' then
+  if current then return -1 end
+elseif expected ~= '*' then
+  if current ~= expected then return -2 end
+end
+local count = tonumber(ARGV[9])
+for n = 0, count - 1 do
+  local base = 10 + n * 4
+  if ARGV[base] == 'unique' then
+    local owner = redis.call('HGET', ARGV[base + 1], ARGV[base + 2])
+    if owner and owner ~= ARGV[base + 3] then return -3 end
+  end
+end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+local revision = redis.call('INCR', KEYS[2])
+for n = 0, count - 1 do
+  local base = 10 + n * 4
+  local op, key, member, extra = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
+  if op == 'unique' or op == 'hset' then redis.call('HSET', key, member, extra)
+  elseif op == 'hdel' then redis.call('HDEL', key, member)
+  elseif op == 'sadd' then redis.call('SADD', key, member)
+  elseif op == 'srem' then redis.call('SREM', key, member)
+  elseif op == 'zadd' then
+    if extra == '$revision' then extra = revision end
+    redis.call('ZADD', key, extra, member)
+  elseif op == 'zrem' then redis.call('ZREM', key, member)
+  elseif op == 'set' then redis.call('SET', key, extra)
+  elseif op == 'del' then redis.call('DEL', key)
+  else return redis.error_reply('unknown index op ' .. op) end
+end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], revision .. '-0',
+  'kind', ARGV[3], 'op', ARGV[4], 'id', ARGV[5], 'value', ARGV[6])
+redis.call('PUBLISH', ARGV[8], revision)
+return revision
+`;
+
+/** Adds to an account's counter only while the account exists; nil when it does not. */
+export const ADD_USED_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('INCRBY', KEYS[2], ARGV[1])
+`;

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import type { Change } from '@tunnelgate/sessions';
+import { ChangeNotifier } from '../change-notifier';
+import { runWatch } from '../change-watch';
+import type { ChangeFeed, ChangeListener, Watch } from '../store';
+import { StoreError } from '../store-error';
+import type { RedisKeys } from './redis-keys';
+
+/** A missed pub/sub message (reconnect) delays a watcher by at most this much. */
+const POLL_MS = 1000;
+
+type StreamEntry = [id: string, fields: string[]];
+
+function toChange([id, fields]: StreamEntry): Change {
+  const field = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
+  return {
+    revision: Number(id.split('-')[0]),
+    kind: field('kind'),
+    op: field('op'),
+    id: field('id'),
+    value: JSON.parse(field('value')),
+  } as Change;
+}
+
+export class RedisChanges implements ChangeFeed {
+  private readonly notifier = new ChangeNotifier();
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async currentRevision(): Promise<number> {
+    return Number((await this.redis.get(this.keys.revision())) ?? 0);
+  }
+
+  async since(after: number, limit: number): Promise<Change[]> {
+    const entries = (await this.redis.xrange(
+      this.keys.changes(),
+      `(${after}-0`,
+      '+',
+      'COUNT',
+      limit,
+    )) as StreamEntry[];
+    const changes = entries.map(toChange);
+    // Revisions have no gaps, so a gap after `after` means the stream was trimmed past it.
+    const first = changes[0]?.revision;
+    const gap = first !== undefined ? first > after + 1 : (await this.currentRevision()) > after;
+    if (gap) throw new StoreError('REVISION_COMPACTED', `changes after ${after} were trimmed`);
+    return changes;
+  }
+
+  watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch {
+    this.ensureSubscribed();
+    return runWatch(
+      {
+        since: (from, limit) => this.since(from, limit),
+        waitForChange: (from, signal) => this.notifier.wait(from, signal, POLL_MS),
+      },
+      after,
+      onChange,
+      onError,
+    );
+  }
+
+  private ensureSubscribed(): void {
+    if (this.subscriber) return;
+    // A subscribed connection can issue nothing else, hence a second one.
+    const subscriber = this.redis.duplicate();
+    subscriber.on('message', (_channel: string, message: string) =>
+      this.notifier.notify(Number(message)),
+    );
+    // Errors surface through the main connection's calls; the poll covers the gap meanwhile.
+    subscriber.on('error', () => undefined);
+    subscriber.subscribe(this.keys.channel()).catch(() => undefined);
+    this.subscriber = subscriber;
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Change } from '@tunnelgate/sessions';
+import { runWatch } from '../change-watch';
+import type { ChangeFeed, ChangeListener, Watch } from '../store';
+import { StoreError } from '../store-error';
+import type { SqliteContext } from './sqlite-context';
+
+interface ChangeRow {
+  revision: number;
+  kind: Change['kind'];
+  op: Change['op'];
+  id: string;
+  value: string;
+}
+
+/** Another process writing the same file cannot wake us; this bounds how late we see it. */
+const POLL_MS = 1000;
+
+export class SqliteChanges implements ChangeFeed {
+  private readonly after;
+  private readonly oldest;
+  private readonly newest;
+
+  constructor(private readonly ctx: SqliteContext) {
+    const { db } = ctx;
+    this.after = db.prepare<[number, number], ChangeRow>(
+      'SELECT revision, kind, op, id, value FROM changes WHERE revision > ? ORDER BY revision LIMIT ?',
+    );
+    this.oldest = db.prepare<[], { revision: number | null }>(
+      'SELECT MIN(revision) AS revision FROM changes',
+    );
+    this.newest = db.prepare<[], { seq: number }>(
+      `SELECT seq FROM sqlite_sequence WHERE name = 'changes'`,
+    );
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.newest.get()?.seq ?? 0;
+  }
+
+  async since(after: number, limit: number): Promise<Change[]> {
+    const oldest = this.oldest.get()?.revision ?? null;
+    if (oldest !== null && after < oldest - 1) {
+      throw new StoreError(
+        'REVISION_COMPACTED',
+        `changes after ${after} were trimmed (oldest kept: ${oldest})`,
+      );
+    }
+    // Rows were validated on the way in, inside the same transaction as the record they describe.
+    return this.after
+      .all(after, limit)
+      .map(
+        (row) =>
+          ({
+            revision: row.revision,
+            kind: row.kind,
+            op: row.op,
+            id: row.id,
+            value: JSON.parse(row.value),
+          }) as Change,
+      );
+  }
+
+  watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch {
+    return runWatch(
+      {
+        since: (from, limit) => this.since(from, limit),
+        waitForChange: (from, signal) => this.ctx.notifier.wait(from, signal, POLL_MS),
+      },
+      after,
+      onChange,
+      onError,
+    );
+  }
+}

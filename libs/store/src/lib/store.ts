@@ -1,0 +1,112 @@
+import type { Account, Change, ClientSession, Device, Page } from '@tunnelgate/sessions';
+
+/** Fields an account update may change; ids, creation time and the counter are not among them. */
+export type AccountPatch = Partial<
+  Pick<
+    Account,
+    | 'username'
+    | 'passwordHash'
+    | 'deviceId'
+    | 'protocols'
+    | 'cidrWhitelist'
+    | 'quotaBytes'
+    | 'maxConnections'
+    | 'enabled'
+  >
+>;
+export type DevicePatch = Partial<Omit<Device, 'id' | 'createdAt' | 'updatedAt'>>;
+export type SessionPatch = Partial<
+  Pick<ClientSession, 'state' | 'closedAt' | 'closeReason' | 'bytesIn' | 'bytesOut'>
+>;
+
+export interface PageRequest {
+  limit: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface AccountRepository {
+  /** Fails with CONFLICT when the id or the username is taken. */
+  create(account: Account): Promise<Account>;
+  get(id: string): Promise<Account | undefined>;
+  getByUsername(username: string): Promise<Account | undefined>;
+  /** Fails with NOT_FOUND, or CONFLICT when the new username is taken. */
+  update(id: string, patch: AccountPatch): Promise<Account>;
+  /** Returns the deleted account, or undefined when there was none. */
+  delete(id: string): Promise<Account | undefined>;
+  /** Ordered by id. */
+  list(page: PageRequest): Promise<Page<Account>>;
+  /**
+   * Adds to the used-bytes counter atomically (several gateways add at once) and returns the new
+   * total. Emits no change: counters move every few seconds and would drown the feed.
+   */
+  addUsedBytes(id: string, delta: number): Promise<number>;
+  resetUsedBytes(id: string): Promise<Account>;
+}
+
+export interface DeviceRepository {
+  /** Creates the device or replaces it whole, keeping its createdAt. */
+  put(device: Device): Promise<Device>;
+  get(id: string): Promise<Device | undefined>;
+  /** Every device (a relay holds at most a few thousand), ordered by id. */
+  list(): Promise<Device[]>;
+  update(id: string, patch: DevicePatch): Promise<Device>;
+  delete(id: string): Promise<Device | undefined>;
+}
+
+export interface ActiveSessionFilter {
+  accountId?: string;
+  deviceId?: string;
+}
+
+export interface SessionRepository {
+  /** Fails with CONFLICT when the id is taken. */
+  create(session: ClientSession): Promise<ClientSession>;
+  get(id: string): Promise<ClientSession | undefined>;
+  update(id: string, patch: SessionPatch): Promise<ClientSession>;
+  /**
+   * The active session holding a VPN IP. OpenVPN reuses pool addresses and a disconnect can be
+   * missed, so several may be active at once: the newest (latest connectedAt, then latest
+   * created) wins.
+   */
+  findActiveByVpnIp(vpnIp: string): Promise<ClientSession | undefined>;
+  /** Active sessions, ordered by connectedAt then id. */
+  listActive(filter?: ActiveSessionFilter): Promise<ClientSession[]>;
+  /** Forgets closed sessions that closed before `before`; returns how many. */
+  pruneClosed(before: Date): Promise<number>;
+}
+
+export type ChangeListener = (change: Change) => void;
+
+export interface Watch {
+  /** Stops delivery; resolves when the watch loop has ended. */
+  stop(): Promise<void>;
+}
+
+export interface ChangeFeed {
+  /** The revision of the newest change (0 for an empty store). */
+  currentRevision(): Promise<number>;
+  /**
+   * Changes with a revision above `after`, oldest first, at most `limit`. Fails with
+   * REVISION_COMPACTED when changes after `after` were already trimmed: the caller must re-list.
+   */
+  since(after: number, limit: number): Promise<Change[]>;
+  /**
+   * Delivers every change after `after` in order, then each new one as it commits, until stopped.
+   * `onError` gets REVISION_COMPACTED (re-list and watch again) or a lost backend; the watch has
+   * ended when it is called.
+   */
+  watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch;
+}
+
+/** Everything tunnel-api keeps: one interface, an embedded and a shared implementation. */
+export interface Store {
+  readonly kind: 'sqlite' | 'redis';
+  readonly accounts: AccountRepository;
+  readonly devices: DeviceRepository;
+  readonly sessions: SessionRepository;
+  readonly changes: ChangeFeed;
+  /** Resolves when the backend answers; readiness probes call it. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,294 @@
+import type { Change } from '@tunnelgate/sessions';
+import { isStoreError, type Store } from '../src';
+import { aDevice, aSession, anAccount } from './fixtures';
+
+export interface StoreHarness {
+  /** A fresh, empty store for one test. */
+  open(): Promise<Store>;
+  /** A second client on the same data as the last `open()`, as another process would have. */
+  openSecondClient(): Promise<Store>;
+}
+
+function collect(store: Store, after: number, count: number): Promise<Change[]> {
+  return new Promise((resolve, reject) => {
+    const seen: Change[] = [];
+    const watch = store.changes.watch(
+      after,
+      (change) => {
+        seen.push(change);
+        if (seen.length === count) void watch.stop().then(() => resolve(seen));
+      },
+      reject,
+    );
+  });
+}
+
+/** The behaviour every Store must have; run against SQLite and a real Redis. */
+export function describeStoreContract(name: string, harness: StoreHarness): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+    const others: Store[] = [];
+
+    beforeEach(async () => {
+      store = await harness.open();
+    });
+    afterEach(async () => {
+      await Promise.all(others.splice(0).map((s) => s.close()));
+      await store.close();
+    });
+
+    describe('accounts', () => {
+      it('finds an account by id and by username, with its counter', async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        expect((await store.accounts.get('a1'))?.username).toBe('alice');
+        expect((await store.accounts.getByUsername('alice'))?.id).toBe('a1');
+        expect(await store.accounts.get('nope')).toBeUndefined();
+        expect(await store.accounts.getByUsername('nobody')).toBeUndefined();
+      });
+
+      it('refuses a second account with a taken username or id', async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        await expect(
+          store.accounts.create(anAccount({ id: 'a2', username: 'alice' })),
+        ).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        await expect(
+          store.accounts.create(anAccount({ id: 'a1', username: 'bob' })),
+        ).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        expect(await store.accounts.getByUsername('bob')).toBeUndefined();
+      });
+
+      it('renames an account, freeing the old username and refusing a taken one', async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        await store.accounts.create(anAccount({ id: 'a2', username: 'bob' }));
+        const renamed = await store.accounts.update('a1', { username: 'carol', enabled: false });
+        expect(renamed).toMatchObject({ username: 'carol', enabled: false });
+        expect(await store.accounts.getByUsername('alice')).toBeUndefined();
+        expect((await store.accounts.getByUsername('carol'))?.enabled).toBe(false);
+        await expect(store.accounts.update('a1', { username: 'bob' })).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        await expect(store.accounts.update('zz', { enabled: true })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+      });
+
+      it('deletes an account and its username, once', async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        expect((await store.accounts.delete('a1'))?.id).toBe('a1');
+        expect(await store.accounts.delete('a1')).toBeUndefined();
+        expect(await store.accounts.getByUsername('alice')).toBeUndefined();
+        await store.accounts.create(anAccount({ id: 'a3', username: 'alice' }));
+      });
+
+      it('pages through accounts ordered by id', async () => {
+        for (const id of ['c', 'a', 'e', 'b', 'd'])
+          await store.accounts.create(anAccount({ id, username: `u-${id}` }));
+        const first = await store.accounts.list({ limit: 2 });
+        expect(first.items.map((a) => a.id)).toEqual(['a', 'b']);
+        const second = await store.accounts.list({ limit: 2, cursor: first.nextCursor });
+        expect(second.items.map((a) => a.id)).toEqual(['c', 'd']);
+        const last = await store.accounts.list({ limit: 2, cursor: second.nextCursor });
+        expect(last).toEqual({ items: [expect.objectContaining({ id: 'e' })] });
+      });
+
+      it('loses no increment when two clients add used bytes at once', async () => {
+        await store.accounts.create(anAccount({ id: 'a1' }));
+        const other = await harness.openSecondClient();
+        others.push(other);
+        const rounds = 200;
+        await Promise.all(
+          Array.from({ length: rounds }, (_, i) =>
+            Promise.all([
+              store.accounts.addUsedBytes('a1', 1000 + i),
+              other.accounts.addUsedBytes('a1', 7),
+            ]),
+          ),
+        );
+        const expected = rounds * 1000 + (rounds * (rounds - 1)) / 2 + rounds * 7;
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(expected);
+        expect((await other.accounts.get('a1'))?.usedBytes).toBe(expected);
+      });
+
+      it('resets usage, and refuses counters for unknown accounts or bad deltas', async () => {
+        await store.accounts.create(anAccount({ id: 'a1' }));
+        await store.accounts.addUsedBytes('a1', 500);
+        expect((await store.accounts.resetUsedBytes('a1')).usedBytes).toBe(0);
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(0);
+        await expect(store.accounts.addUsedBytes('ghost', 1)).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        await expect(store.accounts.addUsedBytes('a1', -5)).rejects.toMatchObject({
+          code: 'CORRUPT_RECORD',
+        });
+      });
+
+      it('refuses to store an invalid record', async () => {
+        const bad = anAccount({ id: 'a1', passwordHash: 'hunter2' });
+        await expect(store.accounts.create(bad)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+        expect(await store.accounts.get('a1')).toBeUndefined();
+      });
+    });
+
+    describe('devices', () => {
+      it('creates, replaces (keeping createdAt), updates and deletes a device', async () => {
+        await store.devices.put(aDevice({ id: 'd2' }));
+        await store.devices.put(aDevice({ id: 'd1', createdAt: '2026-02-02T00:00:00.000Z' }));
+        const replaced = await store.devices.put(
+          aDevice({ id: 'd1', name: 'renamed', createdAt: '2030-01-01T00:00:00.000Z' }),
+        );
+        expect(replaced).toMatchObject({ name: 'renamed', createdAt: '2026-02-02T00:00:00.000Z' });
+        expect((await store.devices.list()).map((d) => d.id)).toEqual(['d1', 'd2']);
+        expect((await store.devices.update('d1', { status: 'offline' })).status).toBe('offline');
+        expect((await store.devices.delete('d2'))?.id).toBe('d2');
+        expect(await store.devices.delete('d2')).toBeUndefined();
+        expect((await store.devices.list()).map((d) => d.id)).toEqual(['d1']);
+        await expect(store.devices.update('d2', { status: 'online' })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+      });
+    });
+
+    describe('sessions', () => {
+      it('returns the newest active session when a VPN IP was reused', async () => {
+        await store.sessions.create(
+          aSession({ id: 'old', vpnIp: '10.9.0.5', connectedAt: '2026-01-01T10:00:00.000Z' }),
+        );
+        await store.sessions.create(
+          aSession({ id: 'new', vpnIp: '10.9.0.5', connectedAt: '2026-01-01T11:00:00.000Z' }),
+        );
+        // Created later but with an older connect time (a retried hook): it does not win.
+        await store.sessions.create(
+          aSession({ id: 'late', vpnIp: '10.9.0.5', connectedAt: '2026-01-01T09:00:00.000Z' }),
+        );
+        expect((await store.sessions.findActiveByVpnIp('10.9.0.5'))?.id).toBe('new');
+        await store.sessions.update('new', {
+          state: 'closed',
+          closedAt: '2026-01-01T12:00:00.000Z',
+          closeReason: 'disconnect',
+        });
+        expect((await store.sessions.findActiveByVpnIp('10.9.0.5'))?.id).toBe('old');
+        expect(await store.sessions.findActiveByVpnIp('10.9.0.99')).toBeUndefined();
+      });
+
+      it('breaks a tie on connect time by creation order', async () => {
+        await store.sessions.create(aSession({ id: 'z-first', vpnIp: '10.9.0.6' }));
+        await store.sessions.create(aSession({ id: 'a-second', vpnIp: '10.9.0.6' }));
+        expect((await store.sessions.findActiveByVpnIp('10.9.0.6'))?.id).toBe('a-second');
+      });
+
+      it('lists active sessions by account and device, and forgets old closed ones', async () => {
+        await store.sessions.create(
+          aSession({
+            id: 's1',
+            accountId: 'a1',
+            deviceId: 'd1',
+            connectedAt: '2026-01-01T01:00:00.000Z',
+          }),
+        );
+        await store.sessions.create(
+          aSession({
+            id: 's2',
+            accountId: 'a2',
+            deviceId: 'd1',
+            connectedAt: '2026-01-01T02:00:00.000Z',
+          }),
+        );
+        await store.sessions.create(
+          aSession({
+            id: 's3',
+            accountId: 'a1',
+            deviceId: 'd2',
+            connectedAt: '2026-01-01T03:00:00.000Z',
+          }),
+        );
+        await store.sessions.update('s3', {
+          state: 'closed',
+          closedAt: '2026-01-02T00:00:00.000Z',
+          closeReason: 'kicked',
+          bytesIn: 5,
+        });
+        expect((await store.sessions.listActive()).map((s) => s.id)).toEqual(['s1', 's2']);
+        expect((await store.sessions.listActive({ accountId: 'a1' })).map((s) => s.id)).toEqual([
+          's1',
+        ]);
+        expect(
+          (await store.sessions.listActive({ deviceId: 'd1', accountId: 'a2' })).map((s) => s.id),
+        ).toEqual(['s2']);
+        expect(await store.sessions.get('s3')).toMatchObject({
+          state: 'closed',
+          bytesIn: 5,
+          closeReason: 'kicked',
+        });
+        expect(await store.sessions.pruneClosed(new Date('2026-01-01T12:00:00.000Z'))).toBe(0);
+        expect(await store.sessions.pruneClosed(new Date('2026-01-03T00:00:00.000Z'))).toBe(1);
+        expect(await store.sessions.get('s3')).toBeUndefined();
+        expect(await store.sessions.get('s1')).toBeDefined();
+      });
+
+      it('refuses a duplicate session id', async () => {
+        await store.sessions.create(aSession({ id: 's1' }));
+        await expect(store.sessions.create(aSession({ id: 's1' }))).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+      });
+    });
+
+    describe('change feed', () => {
+      it('delivers create, update and delete in commit order to a watcher', async () => {
+        const start = await store.changes.currentRevision();
+        const seen = collect(store, start, 5);
+        await store.devices.put(aDevice({ id: 'd1' }));
+        await store.accounts.create(anAccount({ id: 'a1' }));
+        await store.accounts.update('a1', { enabled: false });
+        await store.sessions.create(aSession({ id: 's1' }));
+        await store.accounts.delete('a1');
+        const changes = await seen;
+        expect(changes.map((c) => `${c.kind}:${c.op}:${c.id}`)).toEqual([
+          'device:created:d1',
+          'account:created:a1',
+          'account:updated:a1',
+          'session:created:s1',
+          'account:deleted:a1',
+        ]);
+        expect(changes.map((c) => c.revision)).toEqual([1, 2, 3, 4, 5].map((n) => start + n));
+        expect(changes[2]?.value).toMatchObject({ id: 'a1', enabled: false });
+        expect(changes[4]?.value).toMatchObject({ id: 'a1', enabled: false });
+        expect(await store.changes.currentRevision()).toBe(start + 5);
+      });
+
+      it('resumes after a revision, replaying only what came after it', async () => {
+        await store.devices.put(aDevice({ id: 'd1' }));
+        const mark = await store.changes.currentRevision();
+        await store.devices.update('d1', { status: 'offline' });
+        await store.devices.delete('d1');
+        const replay = await store.changes.since(mark, 100);
+        expect(replay.map((c) => c.op)).toEqual(['updated', 'deleted']);
+        expect(await collect(store, mark, 2)).toEqual(replay);
+      });
+
+      it('shows a writer in another client to a watcher', async () => {
+        const other = await harness.openSecondClient();
+        others.push(other);
+        const start = await store.changes.currentRevision();
+        const seen = collect(store, start, 1);
+        await other.devices.put(aDevice({ id: 'remote' }));
+        expect((await seen)[0]).toMatchObject({ kind: 'device', op: 'created', id: 'remote' });
+      });
+
+      it('records no change for a failed write', async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        const mark = await store.changes.currentRevision();
+        const failure = await store.accounts
+          .create(anAccount({ id: 'a2', username: 'alice' }))
+          .catch((e: unknown) => e);
+        expect(isStoreError(failure, 'CONFLICT')).toBe(true);
+        expect(await store.changes.currentRevision()).toBe(mark);
+        expect(await store.changes.since(mark, 10)).toEqual([]);
+      });
+    });
+  });
+}
