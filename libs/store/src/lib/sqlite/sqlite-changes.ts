@@ -46,18 +46,16 @@ export class SqliteChanges implements ChangeFeed {
       );
     }
     // Rows were validated on the way in, inside the same transaction as the record they describe.
-    return this.after
-      .all(after, limit)
-      .map(
-        (row) =>
-          ({
-            revision: row.revision,
-            kind: row.kind,
-            op: row.op,
-            id: row.id,
-            value: JSON.parse(row.value),
-          }) as Change,
-      );
+    return this.after.all(after, limit).map(
+      (row) =>
+        ({
+          revision: row.revision,
+          kind: row.kind,
+          op: row.op,
+          id: row.id,
+          value: JSON.parse(row.value),
+        }) as Change,
+    );
   }
 
   watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch {

@@ -1,0 +1,70 @@
+import { enumField, intField, parseEnv, urlField, type Env } from '@tunnelgate/config';
+import { z } from 'zod';
+
+export const DEFERRED_MODES = ['auto', 'on', 'off'] as const;
+
+const schema = z
+  .object({
+    TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
+    TUNNELGATE_API_TOKEN_FILE: z.string().min(1).optional(),
+    TUNNELGATE_HOOK_ATTEMPTS: intField(2, 1, 10),
+    TUNNELGATE_HOOK_RETRY_DELAY_MS: intField(1000, 0, 60_000),
+    TUNNELGATE_HOOK_TIMEOUT_MS: intField(5000, 100, 60_000),
+    TUNNELGATE_HOOK_DEFERRED: enumField(DEFERRED_MODES, 'auto'),
+  })
+  .transform((env) => ({
+    apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
+    tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
+    attempts: env.TUNNELGATE_HOOK_ATTEMPTS,
+    retryDelayMs: env.TUNNELGATE_HOOK_RETRY_DELAY_MS,
+    timeoutMs: env.TUNNELGATE_HOOK_TIMEOUT_MS,
+    deferred: env.TUNNELGATE_HOOK_DEFERRED,
+  }));
+
+export type HookConfig = z.output<typeof schema>;
+
+/**
+ * Command-line flags win over the environment (OpenVPN configs can pass them after the script
+ * path): `--api-url=`, `--token-file=`, `--attempts=`, `--retry-delay-ms=`, `--timeout-ms=`,
+ * `--deferred=auto|on|off`, and `--sync` for `--deferred=off`.
+ */
+const FLAG_TO_VARIABLE: Record<string, string> = {
+  'api-url': 'TUNNELGATE_API_URL',
+  'token-file': 'TUNNELGATE_API_TOKEN_FILE',
+  attempts: 'TUNNELGATE_HOOK_ATTEMPTS',
+  'retry-delay-ms': 'TUNNELGATE_HOOK_RETRY_DELAY_MS',
+  'timeout-ms': 'TUNNELGATE_HOOK_TIMEOUT_MS',
+  deferred: 'TUNNELGATE_HOOK_DEFERRED',
+};
+
+export interface ParsedArgs {
+  /** Flag values, keyed by the environment variable they override. */
+  overrides: Record<string, string>;
+  /** Everything that is not a flag: the command and OpenVPN's file argument. */
+  positional: string[];
+  problems: string[];
+}
+
+export function splitArgs(argv: readonly string[]): ParsedArgs {
+  const parsed: ParsedArgs = { overrides: {}, positional: [], problems: [] };
+  for (const arg of argv) {
+    if (arg === '--sync') {
+      parsed.overrides['TUNNELGATE_HOOK_DEFERRED'] = 'off';
+      continue;
+    }
+    const flag = /^--([a-z-]+)=(.*)$/.exec(arg);
+    if (!flag) {
+      if (arg.startsWith('--')) parsed.problems.push(`unknown flag ${arg}`);
+      else parsed.positional.push(arg);
+      continue;
+    }
+    const variable = FLAG_TO_VARIABLE[flag[1] ?? ''];
+    if (variable) parsed.overrides[variable] = flag[2] ?? '';
+    else parsed.problems.push(`unknown flag --${flag[1]}`);
+  }
+  return parsed;
+}
+
+export function parseHookConfig(env: Env, overrides: Record<string, string> = {}): HookConfig {
+  return parseEnv('hook-cli', schema, { ...env, ...overrides });
+}

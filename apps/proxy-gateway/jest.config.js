@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'proxy-gateway',
+  preset: '../../jest.preset.js',
+  testTimeout: 20000,
+};

@@ -1,0 +1,32 @@
+import { Inject } from '@nestjs/common';
+import { getConfigToken, registerAs } from '@nestjs/config';
+import { hostPortField, logLevelField, parseEnv, urlField, type Env } from '@tunnelgate/config';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
+    TUNNELGATE_GATEWAY_ADMIN_LISTEN: hostPortField('127.0.0.1:9091'),
+    TUNNELGATE_LOG_LEVEL: logLevelField(),
+  })
+  .transform((env) => ({
+    apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
+    adminListen: env.TUNNELGATE_GATEWAY_ADMIN_LISTEN,
+    logLevel: env.TUNNELGATE_LOG_LEVEL,
+  }));
+
+export type GatewayConfig = z.output<typeof schema>;
+
+/** Parses proxy-gateway's environment; throws a ConfigError naming every bad variable. */
+export function parseGatewayConfig(env: Env): GatewayConfig {
+  return parseEnv('proxy-gateway', schema, env);
+}
+
+const NAMESPACE = 'gateway';
+
+export function gatewayConfigNamespace(config: GatewayConfig) {
+  return registerAs(NAMESPACE, () => config);
+}
+
+export const GATEWAY_CONFIG = getConfigToken(NAMESPACE);
+export const InjectGatewayConfig = () => Inject(GATEWAY_CONFIG);

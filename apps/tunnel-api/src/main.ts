@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
+import { ConfigError } from '@tunnelgate/config';
+import { createTunnelApi } from './bootstrap';
+import { parseTunnelApiConfig } from './config/tunnel-api.config';
+
+async function main(): Promise<void> {
+  const config = parseTunnelApiConfig(process.env);
+  const logger = createNestLogger({ app: 'tunnel-api', level: config.logLevel });
+  const app = await createTunnelApi(config, logger);
+  closeOnSignals(app, logger);
+  await app.listen(config.listen.port, config.listen.host);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createNestLogger } from '@tunnelgate/app-runtime';
+import { ConfigError } from '@tunnelgate/config';
+import { createTunnelApi } from '../src/bootstrap';
+import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
+
+const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tunnel-api-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tunnel-api config', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    expect(parseTunnelApiConfig({})).toEqual({
+      listen: { host: '127.0.0.1', port: 8081 },
+      storeUrl: 'sqlite:./data/tunnelgate.db',
+      firewall: 'auto',
+      logLevel: 'info',
+    });
+  });
+
+  it('names every bad variable at once', () => {
+    const parse = () =>
+      parseTunnelApiConfig({
+        TUNNELGATE_API_LISTEN: 'localhost',
+        TUNNELGATE_STORE: 'postgres://db',
+        TUNNELGATE_FIREWALL: 'nft-maybe',
+        TUNNELGATE_LOG_LEVEL: 'chatty',
+      });
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.stringMatching(/^TUNNELGATE_API_LISTEN: expected host:port/),
+          expect.stringMatching(/^TUNNELGATE_STORE: /),
+          expect.stringMatching(/^TUNNELGATE_FIREWALL: /),
+          expect.stringMatching(/^TUNNELGATE_LOG_LEVEL: /),
+        ],
+      }),
+    );
+  });
+
+  it('returns a frozen object', () => {
+    const config = parseTunnelApiConfig({ TUNNELGATE_API_LISTEN: '[::1]:9000' });
+    expect(config.listen).toEqual({ host: '::1', port: 9000 });
+    expect(Object.isFrozen(config) && Object.isFrozen(config.listen)).toBe(true);
+  });
+});
+
+describe('tunnel-api ops routes', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  const logs = new PassThrough();
+  const lines: string[] = [];
+  logs.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+
+  beforeAll(async () => {
+    const config = parseTunnelApiConfig({
+      TUNNELGATE_API_LISTEN: '127.0.0.1:0',
+      TUNNELGATE_STORE: `sqlite:${join(dir, 'ops.db')}`,
+    });
+    app = await createTunnelApi(
+      config,
+      createNestLogger({ app: 'tunnel-api', level: 'info', stream: logs }),
+    );
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers /healthz and, with the store up, /readyz', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+  });
+
+  it('serves Prometheus metrics labelled with the app', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(
+      /^tunnelgate_process_cpu_user_seconds_total\{app="tunnel-api"\} /m,
+    );
+  });
+
+  it('logs JSON lines with the app field', () => {
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(JSON.parse(line)).toMatchObject({ app: 'tunnel-api', level: expect.any(String) });
+  });
+});
+
+describe('tunnel-api process', () => {
+  function run(env: Record<string, string>) {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    return { child, exited, output: () => ({ stdout, stderr }) };
+  }
+
+  it('refuses to start on a bad environment, naming each bad variable, exit 1', async () => {
+    const proc = run({ TUNNELGATE_API_LISTEN: 'nope', TUNNELGATE_FIREWALL: 'x' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output().stderr).toMatch(/TUNNELGATE_API_LISTEN: .*\n.*TUNNELGATE_FIREWALL: /);
+  });
+
+  it('serves, then shuts down cleanly on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const proc = run({
+      TUNNELGATE_API_LISTEN: `127.0.0.1:${port}`,
+      TUNNELGATE_STORE: `sqlite:${join(dir, 'proc.db')}`,
+    });
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(healthy).toBe(true);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+});

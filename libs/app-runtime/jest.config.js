@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'app-runtime',
+  preset: '../../jest.preset.js',
+};

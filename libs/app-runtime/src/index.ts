@@ -1,0 +1,3 @@
+export * from './lib/json-logger';
+export * from './lib/metrics-registry';
+export * from './lib/close-on-signals';
