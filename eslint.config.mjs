@@ -1,6 +1,12 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+/** One zod for the whole workspace: zod/mini (see libs/sessions/src/lib/zod-messages.ts). */
+const classicZod = {
+  regex: '^zod(/v4)?$',
+  message: "Import * as z from 'zod/mini': classic zod costs the hook ~70 ms of start-up.",
+};
+
 /**
  * Who may import whom. Every project carries three tags: type (app|lib), scope (which app owns
  * it, or shared) and runtime (nest|node|pure). There is deliberately no catch-all constraint: a
@@ -70,6 +76,7 @@ export default [
         { argsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
       '@typescript-eslint/consistent-type-imports': 'off',
+      'no-restricted-imports': ['error', { patterns: [classicZod] }],
     },
   },
   {
@@ -100,6 +107,7 @@ export const pureLibRules = {
             regex: '^(@nestjs/.*|nest-winston|winston)$',
             message: 'Pure libs import no framework and no logger.',
           },
+          classicZod,
         ],
       },
     ],

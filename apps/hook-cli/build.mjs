@@ -17,6 +17,7 @@ await build({
   format: 'cjs',
   tsconfig: join(here, 'tsconfig.json'),
   banner: { js: '#!/usr/bin/env node' },
+  minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',
 });

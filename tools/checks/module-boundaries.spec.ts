@@ -37,7 +37,7 @@ describe('module boundaries (real ESLint, real project graph)', () => {
     expect(
       await lintAsIfIn(
         'libs/sessions',
-        `import { z } from 'zod';\nexport const probe = z.string();\n`,
+        `import * as z from 'zod/mini';\nexport const probe = z.string();\n`,
       ),
     ).toEqual([]);
   });
@@ -73,6 +73,11 @@ describe('module boundaries (real ESLint, real project graph)', () => {
         /^@nx\/enforce-module-boundaries: .*"scope:proxy-gateway" can only depend on .*"scope:shared"/,
       ),
     ]);
+  });
+
+  it('fails classic zod anywhere (the workspace uses zod/mini)', async () => {
+    const problems = await lintAsIfIn('apps/tunnel-api', `import { z } from 'zod';\nexport const probe = z.string();\n`);
+    expect(problems).toEqual([expect.stringMatching(/^no-restricted-imports: .*zod\/mini/)]);
   });
 
   it('fails an app importing another app', async () => {

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 
 /** How the stand-in for tunnel-api answers one request. */
 export type Reply =
-  { status: number; body: unknown } | { raw: string; status?: number } | 'hang' | 'truncated';
+  | { status: number; body: unknown }
+  | { raw: string; status?: number }
+  | { afterMs: number; then: Reply }
+  | 'hang'
+  | 'truncated';
 
 export interface SeenRequest {
   path: string;
@@ -59,24 +63,35 @@ export class FakeApi {
         body,
         at: Date.now(),
       });
-      const reply = this.script.length > 1 ? this.script.shift() : this.script[0];
-      if (!reply || reply === 'hang') {
-        this.hanging.add(res);
-        return;
-      }
-      if (reply === 'truncated') {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
-        res.write('{"sessionId":"s-1","conf');
-        setTimeout(() => res.destroy(), 20);
-        return;
-      }
-      if ('raw' in reply) {
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(reply.raw);
-        return;
-      }
-      res
-        .writeHead(reply.status, { 'content-type': 'application/json' })
-        .end(JSON.stringify(reply.body));
+      this.answer(res, this.script.length > 1 ? this.script.shift() : this.script[0]);
     });
+  }
+
+  private answer(res: ServerResponse, reply: Reply | undefined): void {
+    if (reply && typeof reply === 'object' && 'afterMs' in reply) {
+      this.hanging.add(res);
+      setTimeout(() => {
+        this.hanging.delete(res);
+        this.answer(res, reply.then);
+      }, reply.afterMs);
+      return;
+    }
+    if (!reply || reply === 'hang') {
+      this.hanging.add(res);
+      return;
+    }
+    if (reply === 'truncated') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"sessionId":"s-1","conf');
+      setTimeout(() => res.destroy(), 20);
+      return;
+    }
+    if ('raw' in reply) {
+      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(reply.raw);
+      return;
+    }
+    res
+      .writeHead(reply.status, { 'content-type': 'application/json' })
+      .end(JSON.stringify(reply.body));
   }
 }

@@ -1,3 +1,6 @@
+// For its side effect: the English validation messages (see libs/sessions zod-messages).
+import '@tunnelgate/sessions';
+
 export * from './lib/config-error';
 export * from './lib/parse-env';
 export * from './lib/fields';

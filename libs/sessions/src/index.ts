@@ -1,3 +1,6 @@
+// Side effect first: English validation messages for every schema in the process.
+import './lib/zod-messages';
+
 export * from './lib/models/primitives';
 export * from './lib/models/device';
 export * from './lib/models/account';

@@ -1,5 +1,4 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 
 /** What one call to tunnel-api came to. Only `ok` admits anyone. */
 export type ApiOutcome =
@@ -55,10 +54,16 @@ function classify(res: IncomingMessage, text: string): ApiOutcome {
  * timeout: a tunnel-api that trickles bytes must not hold OpenVPN longer than `timeoutMs`.
  * node:http rather than fetch: fetch loads undici lazily, ~200 ms of a hook's start-up.
  */
-export function postJson(target: ApiTarget, path: string, payload: unknown): Promise<ApiOutcome> {
+export async function postJson(
+  target: ApiTarget,
+  path: string,
+  payload: unknown,
+): Promise<ApiOutcome> {
   const url = new URL(path, `${target.baseUrl}/`);
   const body = JSON.stringify(payload);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // TLS is loaded only when asked for: it adds ~5 ms to every start of a hook that talks plain
+  // HTTP to tunnel-api on loopback.
+  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: ApiOutcome) => {

@@ -1,25 +1,26 @@
-import { enumField, intField, parseEnv, urlField, type Env } from '@tunnelgate/config';
-import { z } from 'zod';
+import { enumField, intField, parseEnv, pathField, urlField, type Env } from '@tunnelgate/config';
+import * as z from 'zod/mini';
 
 export const DEFERRED_MODES = ['auto', 'on', 'off'] as const;
 
-const schema = z
-  .object({
+const schema = z.pipe(
+  z.object({
     TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
-    TUNNELGATE_API_TOKEN_FILE: z.string().min(1).optional(),
+    TUNNELGATE_API_TOKEN_FILE: pathField(),
     TUNNELGATE_HOOK_ATTEMPTS: intField(2, 1, 10),
     TUNNELGATE_HOOK_RETRY_DELAY_MS: intField(1000, 0, 60_000),
     TUNNELGATE_HOOK_TIMEOUT_MS: intField(5000, 100, 60_000),
     TUNNELGATE_HOOK_DEFERRED: enumField(DEFERRED_MODES, 'auto'),
-  })
-  .transform((env) => ({
+  }),
+  z.transform((env) => ({
     apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
     tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
     attempts: env.TUNNELGATE_HOOK_ATTEMPTS,
     retryDelayMs: env.TUNNELGATE_HOOK_RETRY_DELAY_MS,
     timeoutMs: env.TUNNELGATE_HOOK_TIMEOUT_MS,
     deferred: env.TUNNELGATE_HOOK_DEFERRED,
-  }));
+  })),
+);
 
 export type HookConfig = z.output<typeof schema>;
 

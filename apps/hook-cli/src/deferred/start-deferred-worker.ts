@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 export const DEFERRED_WORKER_FLAG = '--deferred-worker';
 
 /**
@@ -9,11 +7,13 @@ export const DEFERRED_WORKER_FLAG = '--deferred-worker';
  * whose file OpenVPN deletes as soon as we return) goes through a pipe, never env or argv.
  * Resolves once the worker has its input.
  */
-export function startDeferredWorker(
+export async function startDeferredWorker(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   secret = '',
 ): Promise<void> {
+  // Loaded here, not at the top: synchronous runs (every disconnect) need no child processes.
+  const { spawn } = await import('node:child_process');
   const script = process.argv[1] ?? '';
   const child = spawn(process.execPath, [script, DEFERRED_WORKER_FLAG, ...argv], {
     env,

@@ -1,10 +1,10 @@
+import * as z from 'zod/mini';
 import {
   openvpnConnectRequestSchema,
   openvpnDisconnectRequestSchema,
   type OpenvpnConnectRequest,
   type OpenvpnDisconnectRequest,
 } from '@tunnelgate/sessions';
-import { z } from 'zod';
 import type { Env } from '@tunnelgate/config';
 
 /**
@@ -13,15 +13,15 @@ import type { Env } from '@tunnelgate/config';
  */
 export type EnvParse<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
-const unixSeconds = z.coerce.number().int().min(0).max(4_102_444_800);
-const count = z.coerce.number().int().min(0);
+const unixSeconds = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(4_102_444_800));
+const count = z.coerce.number().check(z.int(), z.minimum(0));
 
 function fromUnix(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
 }
 
 function check<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   input: unknown,
   names: Record<string, string>,
 ): EnvParse<T> {

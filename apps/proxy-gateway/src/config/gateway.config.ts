@@ -1,19 +1,20 @@
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { hostPortField, logLevelField, parseEnv, urlField, type Env } from '@tunnelgate/config';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const schema = z
-  .object({
+const schema = z.pipe(
+  z.object({
     TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
     TUNNELGATE_GATEWAY_ADMIN_LISTEN: hostPortField('127.0.0.1:9091'),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
-  })
-  .transform((env) => ({
+  }),
+  z.transform((env) => ({
     apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
     adminListen: env.TUNNELGATE_GATEWAY_ADMIN_LISTEN,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
-  }));
+  })),
+);
 
 export type GatewayConfig = z.output<typeof schema>;
 

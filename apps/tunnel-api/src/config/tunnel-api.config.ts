@@ -1,29 +1,27 @@
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { enumField, hostPortField, logLevelField, parseEnv, type Env } from '@tunnelgate/config';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const FIREWALL_MODES = ['auto', 'iptables', 'off'] as const;
 
-const schema = z
-  .object({
+const schema = z.pipe(
+  z.object({
     TUNNELGATE_API_LISTEN: hostPortField('127.0.0.1:8081'),
-    TUNNELGATE_STORE: z
-      .string()
-      .default('sqlite:./data/tunnelgate.db')
-      .refine(
-        (url) => /^(sqlite:.+|rediss?:\/\/.+)$/.test(url),
-        'expected sqlite:<path> or redis://host:port/db',
-      ),
+    TUNNELGATE_STORE: z._default(
+      z.string().check(z.regex(/^(sqlite:.+|rediss?:\/\/.+)$/, 'expected sqlite:<path> or redis://host:port/db')),
+      'sqlite:./data/tunnelgate.db',
+    ),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
-  })
-  .transform((env) => ({
+  }),
+  z.transform((env) => ({
     listen: env.TUNNELGATE_API_LISTEN,
     storeUrl: env.TUNNELGATE_STORE,
     firewall: env.TUNNELGATE_FIREWALL,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
-  }));
+  })),
+);
 
 export type TunnelApiConfig = z.output<typeof schema>;
 

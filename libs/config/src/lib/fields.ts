@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** `host:port` or `[v6]:port`, as an operator writes a listen or connect address. */
 export interface HostPort {
@@ -7,40 +7,37 @@ export interface HostPort {
 }
 
 export function hostPortField(defaultValue: string) {
-  return z
-    .string()
-    .default(defaultValue)
-    .transform((text, ctx): HostPort => {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): HostPort => {
       const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text);
       const port = match ? Number(match[3]) : NaN;
       if (!match || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port, got "${text}"` });
+        ctx.issues.push({
+          code: 'custom',
+          message: `expected host:port, got "${text}"`,
+          input: text,
+        });
         return z.NEVER;
       }
       return { host: match[1] ?? match[2] ?? '', port };
-    });
-}
-
-export function portField(defaultValue: number) {
-  return z.coerce.number().int().min(0).max(65535).default(defaultValue);
+    }),
+  );
 }
 
 export function intField(defaultValue: number, min: number, max: number) {
-  return z.coerce.number().int().min(min).max(max).default(defaultValue);
+  return z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), defaultValue);
 }
 
 export function urlField(defaultValue: string, protocols: readonly string[]) {
-  return z
-    .string()
-    .default(defaultValue)
-    .pipe(z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) }));
+  return z._default(z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) }), defaultValue);
 }
 
 export function enumField<const T extends readonly [string, ...string[]]>(
   values: T,
   defaultValue: T[number],
 ) {
-  return z.enum(values).default(defaultValue);
+  return z._default(z.enum(values), defaultValue as never);
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -50,8 +47,7 @@ export function logLevelField() {
   return enumField(LOG_LEVELS, 'info');
 }
 
-/** Path of a file holding a secret: secrets never travel as env values or argv (/proc shows
- * both), only their location does. */
-export function secretFileField() {
-  return z.string().min(1).optional();
+/** A file path; a secret's location travels in config, never the secret (/proc shows env and argv). */
+export function pathField() {
+  return z.optional(z.string().check(z.minLength(1)));
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './config-error';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -16,7 +16,7 @@ function deepFreeze<T>(value: T): T {
  * the variable names, so every problem is reported under the name the operator has to fix.
  * Empty strings count as unset: `FOO=` in a manifest means "use the default".
  */
-export function parseEnv<S extends z.ZodType>(
+export function parseEnv<S extends z.ZodMiniType>(
   app: string,
   schema: S,
   env: Env,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { StoreError } from './store-error';
 
 /**
@@ -6,7 +6,11 @@ import { StoreError } from './store-error';
  * invalid gets in, and a record another (older or newer) relay wrote is caught on read instead
  * of failing somewhere downstream.
  */
-export function encodeRecord<S extends z.ZodType>(schema: S, kind: string, value: unknown): string {
+export function encodeRecord<S extends z.ZodMiniType>(
+  schema: S,
+  kind: string,
+  value: unknown,
+): string {
   const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -15,7 +19,7 @@ export function encodeRecord<S extends z.ZodType>(schema: S, kind: string, value
   return JSON.stringify(result.data);
 }
 
-export function decodeRecord<S extends z.ZodType>(
+export function decodeRecord<S extends z.ZodMiniType>(
   schema: S,
   kind: string,
   json: string,

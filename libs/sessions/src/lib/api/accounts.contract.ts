@@ -1,38 +1,39 @@
-import { z } from 'zod';
-import { PROXY_PROTOCOLS } from '../models/account';
-import { byteCountSchema, cidrSchema, idSchema, usernameSchema } from '../models/primitives';
+import * as z from 'zod/mini';
+import {
+  cidrWhitelistSchema,
+  maxConnectionsSchema,
+  PROXY_PROTOCOLS,
+  protocolsSchema,
+} from '../models/account';
+import { boundedString, byteCountSchema, idSchema, usernameSchema } from '../models/primitives';
 
-const passwordSchema = z.string().min(8).max(1024);
+const passwordSchema = boundedString(8, 1024);
 
 /** POST /v1/accounts */
 export const accountCreateRequestSchema = z.strictObject({
-  id: idSchema.optional(),
+  id: z.optional(idSchema),
   username: usernameSchema,
   password: passwordSchema,
   deviceId: idSchema,
-  protocols: z
-    .array(z.enum(PROXY_PROTOCOLS))
-    .min(1)
-    .default([...PROXY_PROTOCOLS]),
-  cidrWhitelist: z.array(cidrSchema).max(256).default([]),
-  quotaBytes: byteCountSchema.nullable().default(null),
-  maxConnections: z.number().int().min(1).max(1_000_000).nullable().default(null),
-  enabled: z.boolean().default(true),
+  protocols: z._default(protocolsSchema, () => [...PROXY_PROTOCOLS]),
+  cidrWhitelist: z._default(cidrWhitelistSchema, () => []),
+  quotaBytes: z._default(z.nullable(byteCountSchema), null),
+  maxConnections: z._default(z.nullable(maxConnectionsSchema), null),
+  enabled: z._default(z.boolean(), true),
 });
 export type AccountCreateRequest = z.input<typeof accountCreateRequestSchema>;
 
 /** PATCH /v1/accounts/:id — every field optional; the password has its own route. */
 export const accountUpdateRequestSchema = z
   .strictObject({
-    deviceId: idSchema,
-    protocols: z.array(z.enum(PROXY_PROTOCOLS)).min(1),
-    cidrWhitelist: z.array(cidrSchema).max(256),
-    quotaBytes: byteCountSchema.nullable(),
-    maxConnections: z.number().int().min(1).max(1_000_000).nullable(),
-    enabled: z.boolean(),
+    deviceId: z.optional(idSchema),
+    protocols: z.optional(protocolsSchema),
+    cidrWhitelist: z.optional(cidrWhitelistSchema),
+    quotaBytes: z.optional(z.nullable(byteCountSchema)),
+    maxConnections: z.optional(z.nullable(maxConnectionsSchema)),
+    enabled: z.optional(z.boolean()),
   })
-  .partial()
-  .refine((patch) => Object.keys(patch).length > 0, 'at least one field must be given');
+  .check(z.refine((patch) => Object.keys(patch).length > 0, 'at least one field must be given'));
 export type AccountUpdateRequest = z.infer<typeof accountUpdateRequestSchema>;
 
 /** PUT /v1/accounts/:id/password */
@@ -40,8 +41,8 @@ export const accountPasswordRequestSchema = z.strictObject({ password: passwordS
 
 /** GET /v1/accounts?limit=&cursor= */
 export const pageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(256).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
+  cursor: z.optional(boundedString(1, 256)),
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 

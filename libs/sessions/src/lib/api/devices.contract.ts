@@ -1,21 +1,21 @@
-import { z } from 'zod';
-import { deviceProxyCredentialsSchema, deviceSchema } from '../models/device';
-import { ipv4Schema, portSchema } from '../models/primitives';
+import * as z from 'zod/mini';
+import { basePortSchema, deviceProxyCredentialsSchema, deviceSchema } from '../models/device';
+import { boundedString, ipv4Schema, portSchema } from '../models/primitives';
 
 /** PUT /v1/devices/:id — register or update a device; ports default to the phone app's. */
 export const deviceUpsertRequestSchema = z.strictObject({
-  name: z.string().min(1).max(128),
+  name: boundedString(1, 128),
   vpnIp: ipv4Schema,
-  httpPort: portSchema.default(8080),
-  socksPort: portSchema.default(1080),
-  udpPort: portSchema.default(1081),
-  basePort: portSchema.max(65533).nullable().default(null),
-  proxyCredentials: deviceProxyCredentialsSchema.nullable().default(null),
+  httpPort: z._default(portSchema, 8080),
+  socksPort: z._default(portSchema, 1080),
+  udpPort: z._default(portSchema, 1081),
+  basePort: z._default(z.nullable(basePortSchema), null),
+  proxyCredentials: z._default(z.nullable(deviceProxyCredentialsSchema), null),
 });
 export type DeviceUpsertRequest = z.input<typeof deviceUpsertRequestSchema>;
 
 /** The device's proxy password never leaves the relay through the API. */
-export const publicDeviceSchema = deviceSchema.omit({ proxyCredentials: true }).extend({
+export const publicDeviceSchema = z.extend(z.omit(deviceSchema, { proxyCredentials: true }), {
   hasProxyCredentials: z.boolean(),
 });
 export type PublicDevice = z.infer<typeof publicDeviceSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Codes every app maps to its own surface (HTTP status, hook exit code, SOCKS reply). */
 export const API_ERROR_CODES = [
@@ -24,9 +24,9 @@ export const apiErrorBodySchema = z.object({
     code: z.enum(API_ERROR_CODES),
     message: z.string(),
     /** Field-level problems of a rejected body, `path: message`. */
-    details: z.array(z.string()).optional(),
+    details: z.optional(z.array(z.string())),
     /** Present on 500s: the key to the full error in tunnel-api's log. */
-    errorId: z.string().optional(),
+    errorId: z.optional(z.string()),
   }),
 });
 export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;

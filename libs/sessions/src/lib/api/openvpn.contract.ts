@@ -1,6 +1,7 @@
-import { z } from 'zod';
-import { clientSessionSchema } from '../models/client-session';
+import * as z from 'zod/mini';
+import { clientSessionSchema, commonNameSchema } from '../models/client-session';
 import {
+  boundedString,
   byteCountSchema,
   ipSchema,
   ipv4Schema,
@@ -13,7 +14,7 @@ import {
 /** POST /v1/openvpn/auth — auth-user-pass-verify. */
 export const openvpnAuthRequestSchema = z.strictObject({
   username: usernameSchema,
-  password: z.string().min(1).max(1024),
+  password: boundedString(1, 1024),
   realIp: ipSchema,
 });
 export type OpenvpnAuthRequest = z.infer<typeof openvpnAuthRequestSchema>;
@@ -24,9 +25,9 @@ export type OpenvpnAuthResponse = z.infer<typeof openvpnAuthResponseSchema>;
 /** POST /v1/openvpn/connect — client-connect. `connectedAt` is OpenVPN's time_unix. */
 export const openvpnConnectRequestSchema = z.strictObject({
   username: usernameSchema,
-  commonName: z.string().min(1).max(255),
+  commonName: commonNameSchema,
   vpnIp: ipv4Schema,
-  vpnIp6: ipv6Schema.optional(),
+  vpnIp6: z.optional(ipv6Schema),
   realIp: ipSchema,
   realPort: portSchema,
   connectedAt: timestampSchema,
@@ -43,18 +44,18 @@ export type OpenvpnConnectResponse = z.infer<typeof openvpnConnectResponseSchema
 /** POST /v1/openvpn/disconnect — client-disconnect; idempotent. */
 export const openvpnDisconnectRequestSchema = z.strictObject({
   username: usernameSchema,
-  commonName: z.string().min(1).max(255),
+  commonName: commonNameSchema,
   vpnIp: ipv4Schema,
   connectedAt: timestampSchema,
   bytesReceived: byteCountSchema,
   bytesSent: byteCountSchema,
-  durationSeconds: z.number().int().min(0),
+  durationSeconds: z.int().check(z.minimum(0)),
 });
 export type OpenvpnDisconnectRequest = z.infer<typeof openvpnDisconnectRequestSchema>;
 
 export const openvpnDisconnectResponseSchema = z.object({
   /** False when there was no such active session (already closed, or never connected). */
   closed: z.boolean(),
-  session: clientSessionSchema.optional(),
+  session: z.optional(clientSessionSchema),
 });
 export type OpenvpnDisconnectResponse = z.infer<typeof openvpnDisconnectResponseSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   byteCountSchema,
   cidrSchema,
@@ -13,7 +13,15 @@ export type ProxyProtocol = (typeof PROXY_PROTOCOLS)[number];
 /** A PHC-format hash string (`$argon2id$...`, `$2b$...`); the clear password never gets here. */
 export const passwordHashSchema = z
   .string()
-  .regex(/^\$[a-z0-9-]+\$\S{20,}$/, 'must be a PHC-style password hash, never a clear password');
+  .check(
+    z.regex(/^\$[a-z0-9-]+\$\S{20,}$/, 'must be a PHC-style password hash, never a clear password'),
+  );
+
+export const protocolsSchema = z
+  .array(z.enum(PROXY_PROTOCOLS))
+  .check(z.minLength(1), z.maxLength(PROXY_PROTOCOLS.length));
+export const cidrWhitelistSchema = z.array(cidrSchema).check(z.maxLength(256));
+export const maxConnectionsSchema = z.int().check(z.minimum(1), z.maximum(1_000_000));
 
 /**
  * A customer's access: bound to one device, with the protocols it may use, an optional source
@@ -25,11 +33,11 @@ export const accountSchema = z.strictObject({
   username: usernameSchema,
   passwordHash: passwordHashSchema,
   deviceId: idSchema,
-  protocols: z.array(z.enum(PROXY_PROTOCOLS)).min(1).max(PROXY_PROTOCOLS.length),
-  cidrWhitelist: z.array(cidrSchema).max(256),
-  quotaBytes: byteCountSchema.nullable(),
+  protocols: protocolsSchema,
+  cidrWhitelist: cidrWhitelistSchema,
+  quotaBytes: z.nullable(byteCountSchema),
   usedBytes: byteCountSchema,
-  maxConnections: z.number().int().min(1).max(1_000_000).nullable(),
+  maxConnections: z.nullable(maxConnectionsSchema),
   enabled: z.boolean(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
+  boundedString,
   byteCountSchema,
   idSchema,
   ipSchema,
@@ -28,6 +29,8 @@ export const sessionUpstreamSchema = z.strictObject({
   port: portSchema,
 });
 
+export const commonNameSchema = boundedString(1, 255);
+
 /**
  * One OpenVPN customer connection. OpenVPN reuses pool addresses, so a session is identified by
  * its id and by (commonName, vpnIp, connectedAt) together, never by the VPN IP alone.
@@ -36,16 +39,16 @@ export const clientSessionSchema = z.strictObject({
   id: idSchema,
   accountId: idSchema,
   username: usernameSchema,
-  commonName: z.string().min(1).max(255),
+  commonName: commonNameSchema,
   vpnIp: ipv4Schema,
-  vpnIp6: ipv6Schema.nullable(),
+  vpnIp6: z.nullable(ipv6Schema),
   realIp: ipSchema,
   realPort: portSchema,
   deviceId: idSchema,
   upstream: sessionUpstreamSchema,
   connectedAt: timestampSchema,
-  closedAt: timestampSchema.nullable(),
-  closeReason: z.enum(SESSION_CLOSE_REASONS).nullable(),
+  closedAt: z.nullable(timestampSchema),
+  closeReason: z.nullable(z.enum(SESSION_CLOSE_REASONS)),
   bytesIn: byteCountSchema,
   bytesOut: byteCountSchema,
   state: z.enum(SESSION_STATES),

@@ -1,14 +1,17 @@
-import { z } from 'zod';
-import { idSchema, ipv4Schema, portSchema, timestampSchema } from './primitives';
+import * as z from 'zod/mini';
+import { boundedString, idSchema, ipv4Schema, portSchema, timestampSchema } from './primitives';
 
 export const DEVICE_STATUSES = ['online', 'offline'] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 
 /** Credentials the relay presents to the phone's own proxies, when the phone asks for them. */
 export const deviceProxyCredentialsSchema = z.strictObject({
-  username: z.string().min(1).max(255),
-  password: z.string().min(1).max(255),
+  username: boundedString(1, 255),
+  password: boundedString(1, 255),
 });
+
+/** The first of three consecutive public ports, so it leaves room for the other two. */
+export const basePortSchema = z.int().check(z.minimum(1), z.maximum(65533));
 
 /**
  * A phone holding a VPN tunnel to this relay. Its proxies listen on `vpnIp`; `basePort` is the
@@ -17,15 +20,15 @@ export const deviceProxyCredentialsSchema = z.strictObject({
  */
 export const deviceSchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(128),
+  name: boundedString(1, 128),
   vpnIp: ipv4Schema,
   httpPort: portSchema,
   socksPort: portSchema,
   udpPort: portSchema,
-  basePort: portSchema.max(65533).nullable(),
-  proxyCredentials: deviceProxyCredentialsSchema.nullable(),
+  basePort: z.nullable(basePortSchema),
+  proxyCredentials: z.nullable(deviceProxyCredentialsSchema),
   status: z.enum(DEVICE_STATUSES),
-  lastSeenAt: timestampSchema.nullable(),
+  lastSeenAt: z.nullable(timestampSchema),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });

@@ -1,31 +1,35 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Ids are chosen by the platform (or generated here) and end up in iptables comments and
  * log lines, so they are restricted to characters that need no quoting anywhere. */
 export const idSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
-    'must be 1-64 of A-Z a-z 0-9 _ . - and start alphanumeric',
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      'must be 1-64 of A-Z a-z 0-9 _ . - and start alphanumeric',
+    ),
   );
 
 /** OpenVPN passes the username through its environment and our logs; control characters and
  * spaces there only ever mean trouble. */
 export const usernameSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$/,
-    'must be 1-128 of A-Z a-z 0-9 _ . @ + - and start alphanumeric',
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$/,
+      'must be 1-128 of A-Z a-z 0-9 _ . @ + - and start alphanumeric',
+    ),
   );
 
 export const ipv4Schema = z.ipv4();
 export const ipv6Schema = z.ipv6();
 export const ipSchema = z.union([z.ipv4(), z.ipv6()]);
 export const cidrSchema = z.union([z.cidrv4(), z.cidrv6()]);
-export const portSchema = z.number().int().min(1).max(65535);
+export const portSchema = z.int().check(z.minimum(1), z.maximum(65535));
 
 /** Byte counts: integers, well inside Number's exact range (2^53 bytes is 8 PiB). */
-export const byteCountSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const byteCountSchema = z.int().check(z.minimum(0));
 
 /** Instants travel as ISO 8601 UTC strings: readable in JSON, in logs and in the store. */
 export const timestampSchema = z.iso.datetime({ offset: false });
@@ -34,4 +38,8 @@ export type Timestamp = z.infer<typeof timestampSchema>;
 
 export function toTimestamp(date: Date): Timestamp {
   return date.toISOString();
+}
+
+export function boundedString(min: number, max: number) {
+  return z.string().check(z.minLength(min), z.maxLength(max));
 }
