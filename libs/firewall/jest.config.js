@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'firewall',
+  preset: '../../jest.preset.js',
+};

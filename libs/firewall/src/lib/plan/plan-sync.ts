@@ -1,0 +1,82 @@
+import { CHAIN_PREFIX, COMMENT_PREFIX } from '../model/naming';
+import type { DesiredTable, TableName } from '../model/rule';
+import { commentOf, type SavedRuleset, type SavedTable } from '../parse/parse-save';
+import { renderJumpSpec } from '../render/render-restore';
+import { renderRule } from '../render/render-rule';
+
+export interface SyncPlan {
+  /** `iptables-restore --noflush` input; empty when the kernel already matches. */
+  restore: string;
+  /** Our chains the restore rewrites whole (declaring a chain flushes it). */
+  rewrittenChains: string[];
+  /** Our chains it deletes: strays of an earlier run or buckets left empty. */
+  deletedChains: string[];
+  /** Kernel chains whose jump it (re)inserts at position 1. */
+  fixedJumps: string[];
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
+}
+
+/**
+ * The least restore input that takes the kernel from `current` to `desired`: changed chains
+ * are rewritten whole inside one atomic transaction (never flushed and refilled in two steps),
+ * unchanged ones are not touched, stray chains and tagged rules are removed, and each kernel
+ * chain ends with exactly one jump to us, at position 1, ahead of UFW, Docker and friends.
+ */
+export function planSync(
+  desired: Partial<Record<TableName, DesiredTable>>,
+  current: SavedRuleset,
+): SyncPlan {
+  const plan: SyncPlan = { restore: '', rewrittenChains: [], deletedChains: [], fixedJumps: [] };
+  const tables = new Set<string>([...Object.keys(desired), ...current.keys()]);
+  const out: string[] = [];
+
+  for (const tableName of tables) {
+    const want = desired[tableName as TableName];
+    const have: SavedTable = current.get(tableName) ?? new Map();
+    const declares: string[] = [];
+    const appends: string[] = [];
+    const jumpFixes: string[] = [];
+    const deletes: string[] = [];
+
+    for (const [chain, rules] of want?.chains ?? []) {
+      const lines = rules.map(renderRule);
+      if (sameLines(lines, have.get(chain)?.rules ?? ['(missing)'])) continue;
+      declares.push(`:${chain} - [0:0]`);
+      appends.push(...lines);
+      plan.rewrittenChains.push(chain);
+    }
+    for (const chain of have.keys()) {
+      if (!chain.startsWith(CHAIN_PREFIX) || want?.chains.has(chain)) continue;
+      declares.push(`:${chain} - [0:0]`);
+      deletes.push(`-X ${chain}`);
+      plan.deletedChains.push(chain);
+    }
+    const kernelChains = new Set<string>([...(want?.jumps.keys() ?? [])]);
+    for (const [chain, saved] of have) {
+      if (
+        !chain.startsWith(CHAIN_PREFIX) &&
+        saved.rules.some((l) => commentOf(l)?.startsWith(COMMENT_PREFIX))
+      ) {
+        kernelChains.add(chain);
+      }
+    }
+    for (const kernel of kernelChains) {
+      const target = want?.jumps.get(kernel);
+      const jumpLine = target ? `-A ${kernel} ${renderJumpSpec(target)}` : undefined;
+      const rules = have.get(kernel)?.rules ?? [];
+      const tagged = rules.filter((l) => commentOf(l)?.startsWith(COMMENT_PREFIX));
+      if (jumpLine && tagged.length === 1 && rules[0] === jumpLine) continue;
+      for (const line of tagged) jumpFixes.push(line.replace(/^-A /, '-D '));
+      if (target) jumpFixes.push(`-I ${kernel} 1 ${renderJumpSpec(target)}`);
+      plan.fixedJumps.push(kernel);
+    }
+
+    if (declares.length + jumpFixes.length + deletes.length === 0) continue;
+    out.push(`*${tableName}`, ...declares, ...appends, ...jumpFixes, ...deletes, 'COMMIT');
+  }
+  plan.restore = out.length > 0 ? `${out.join('\n')}\n` : '';
+  return plan;
+}

@@ -1,0 +1,22 @@
+import { DEFAULT_FIREWALL_SETTINGS, desiredRuleset, planSync, type FirewallState } from '../src';
+import { emptyKernel, simulateRestore } from '../src/testing/simulate-restore';
+import type { SavedRuleset } from '../src';
+
+export const settings = DEFAULT_FIREWALL_SETTINGS;
+export const RELAY_PUBLIC_IP = '198.51.100.1';
+export const RELAY_TUN_IP = '10.9.0.1';
+
+export const device = (id: string, vpnIp: string, basePort: number | null) => ({
+  id,
+  vpnIp,
+  httpPort: 8080,
+  socksPort: 1080,
+  udpPort: 1081,
+  basePort,
+});
+
+/** The kernel after applying what the planner says for `state`, starting from `kernel`. */
+export function converge(state: FirewallState, kernel: SavedRuleset = emptyKernel()): SavedRuleset {
+  const desired = desiredRuleset(state, settings);
+  return simulateRestore(kernel, planSync(desired.ipv4, kernel).restore);
+}
