@@ -1,5 +1,5 @@
 import { DEFAULT_FIREWALL_SETTINGS, desiredRuleset, planSync, type FirewallState } from '../src';
-import { emptyKernel, simulateRestore } from '../src/testing/simulate-restore';
+import { emptyKernel, applyRestore } from '../src';
 import type { SavedRuleset } from '../src';
 
 export const settings = DEFAULT_FIREWALL_SETTINGS;
@@ -18,5 +18,5 @@ export const device = (id: string, vpnIp: string, basePort: number | null) => ({
 /** The kernel after applying what the planner says for `state`, starting from `kernel`. */
 export function converge(state: FirewallState, kernel: SavedRuleset = emptyKernel()): SavedRuleset {
   const desired = desiredRuleset(state, settings);
-  return simulateRestore(kernel, planSync(desired.ipv4, kernel).restore);
+  return applyRestore(kernel, planSync(desired.ipv4, kernel).restore);
 }

@@ -6,7 +6,7 @@ import {
   type FirewallState,
   type SavedRuleset,
 } from '../src';
-import { emptyKernel, renderSave, simulateRestore } from '../src/testing/simulate-restore';
+import { emptyKernel, renderSave, applyRestore } from '../src';
 import { converge, device, settings } from './fixtures';
 
 const base: FirewallState = {
@@ -55,7 +55,7 @@ describe('sync planner', () => {
     const step = plan(next, kernel);
     expect(step.rewrittenChains).toEqual(['TG-C-10-9-0']);
     expect(step.restore.split('\n').filter((l) => l.startsWith('-A'))).toHaveLength(3);
-    expect(plan(next, simulateRestore(kernel, step.restore)).restore).toBe('');
+    expect(plan(next, applyRestore(kernel, step.restore)).restore).toBe('');
   });
 
   it('adds a bucket and its jump for a new /24, and deletes both when it empties', () => {
@@ -63,17 +63,17 @@ describe('sync planner', () => {
     const grown = { ...base, sessions: [...base.sessions, { id: 'far', vpnIp: '10.9.7.9' }] };
     const add = plan(grown, kernel);
     expect(add.rewrittenChains.sort()).toEqual(['TG-C-10-9-7', CHAINS.clients]);
-    const afterAdd = simulateRestore(kernel, add.restore);
+    const afterAdd = applyRestore(kernel, add.restore);
     const remove = plan(base, afterAdd);
     expect(remove.rewrittenChains).toEqual([CHAINS.clients]);
     expect(remove.deletedChains).toEqual(['TG-C-10-9-7']);
-    const afterRemove = simulateRestore(afterAdd, remove.restore);
+    const afterRemove = applyRestore(afterAdd, remove.restore);
     expect(renderSave(afterRemove)).toBe(renderSave(kernel));
   });
 
   it('removes strays of an earlier run: old chains, duplicate and misplaced jumps', () => {
     let kernel = converge(base);
-    kernel = simulateRestore(
+    kernel = applyRestore(
       kernel,
       [
         '*nat',
@@ -91,7 +91,7 @@ describe('sync planner', () => {
     const fix = plan(base, kernel);
     expect(fix.deletedChains).toEqual(['TG-C-10-8-0']);
     expect(fix.fixedJumps.sort()).toEqual(['OUTPUT', 'PREROUTING']);
-    const fixed = simulateRestore(kernel, fix.restore);
+    const fixed = applyRestore(kernel, fix.restore);
     expect(fixed.get('nat')?.get('PREROUTING')?.rules).toEqual([
       '-A PREROUTING -m comment --comment "tunnelgate:jump:kernel" -j TG-PREROUTING',
       '-A PREROUTING -j DOCKER',
@@ -102,16 +102,16 @@ describe('sync planner', () => {
 
   it('repairs a chain someone flushed', () => {
     const kernel = converge(base);
-    const flushed = simulateRestore(kernel, '*nat\n:TG-C-10-9-0 - [0:0]\nCOMMIT\n');
+    const flushed = applyRestore(kernel, '*nat\n:TG-C-10-9-0 - [0:0]\nCOMMIT\n');
     const repair = plan(base, flushed);
     expect(repair.rewrittenChains).toEqual(['TG-C-10-9-0']);
-    expect(renderSave(simulateRestore(flushed, repair.restore))).toBe(renderSave(kernel));
+    expect(renderSave(applyRestore(flushed, repair.restore))).toBe(renderSave(kernel));
   });
 
   it('removes everything of ours when nothing is desired', () => {
     const kernel = converge(base);
     const teardown = planSync({}, kernel);
-    const clean = simulateRestore(kernel, teardown.restore);
+    const clean = applyRestore(kernel, teardown.restore);
     expect(renderSave(clean)).not.toMatch(/TG-|tunnelgate/);
     expect(planSync({}, clean).restore).toBe('');
   });
@@ -128,7 +128,7 @@ describe('isolation of REDIRECT and DNAT (property)', () => {
   }
 
   function chainLines(state: FirewallState, filter: (chain: string) => boolean): string {
-    const kernel = simulateRestore(
+    const kernel = applyRestore(
       emptyKernel(),
       planSync(desiredRuleset(state, settings).ipv4, emptyKernel()).restore,
     );
@@ -197,7 +197,7 @@ describe('isolation of REDIRECT and DNAT (property)', () => {
       const touched = [...step_.rewrittenChains, ...step_.deletedChains];
       if (sessionChange) expect(touched.filter(isDnat)).toEqual([]);
       else expect(touched.filter(isRedirect)).toEqual([]);
-      kernel = simulateRestore(kernel, step_.restore);
+      kernel = applyRestore(kernel, step_.restore);
       state = nextState;
     }
     expect(plan(state, kernel).restore).toBe('');

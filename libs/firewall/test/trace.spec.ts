@@ -1,8 +1,8 @@
 import { tracePacket, type TracedPacket } from '../src';
-import { renderSave } from '../src/testing/simulate-restore';
+import { renderSave } from '../src';
 import { converge, device, RELAY_PUBLIC_IP, RELAY_TUN_IP, settings } from './fixtures';
 import { desiredRuleset, planSync } from '../src';
-import { emptyKernel, simulateRestore } from '../src/testing/simulate-restore';
+import { emptyKernel, applyRestore } from '../src';
 
 const v4 = renderSave(
   converge({
@@ -11,7 +11,7 @@ const v4 = renderSave(
   }),
 );
 const v6 = renderSave(
-  simulateRestore(
+  applyRestore(
     emptyKernel(),
     planSync(desiredRuleset({ sessions: [], devices: [] }, settings).ipv6, emptyKernel()).restore,
   ),

@@ -9,7 +9,11 @@ const schema = z.pipe(
   z.object({
     TUNNELGATE_API_LISTEN: hostPortField('127.0.0.1:8081'),
     TUNNELGATE_STORE: z._default(
-      z.string().check(z.regex(/^(sqlite:.+|rediss?:\/\/.+)$/, 'expected sqlite:<path> or redis://host:port/db')),
+      z
+        .string()
+        .check(
+          z.regex(/^(sqlite:.+|rediss?:\/\/.+)$/, 'expected sqlite:<path> or redis://host:port/db'),
+        ),
       'sqlite:./data/tunnelgate.db',
     ),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),

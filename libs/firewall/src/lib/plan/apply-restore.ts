@@ -1,4 +1,4 @@
-import { parseSave, tokenize, type SavedChain, type SavedRuleset } from '../lib/parse/parse-save';
+import { parseSave, tokenize, type SavedChain, type SavedRuleset } from '../parse/parse-save';
 
 const KERNEL_CHAINS: Record<string, string[]> = {
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
@@ -11,12 +11,12 @@ function specOf(words: string[]): string {
 }
 
 /**
- * What `iptables-restore --noflush` does to a ruleset, for the tables, chains and commands the
- * planner emits: the kernel's bookkeeping in miniature, so planner tests can apply a plan and
- * plan again. The real kernel is exercised by tunnel-api's netns tests; this only lets the pure
- * tests iterate thousands of times.
+ * What `iptables-restore --noflush` does to a ruleset, for the commands the planner emits: the
+ * kernel's bookkeeping in miniature. The reconciler keeps the kernel's state this way between
+ * full reads (one process per change instead of three), and the pure tests apply a plan and
+ * plan again thousands of times. tunnel-api's netns tests hold it to the real kernel.
  */
-export function simulateRestore(before: SavedRuleset, restore: string): SavedRuleset {
+export function applyRestore(before: SavedRuleset, restore: string): SavedRuleset {
   const after: SavedRuleset = new Map(
     [...before].map(([t, chains]) => [
       t,
@@ -72,7 +72,7 @@ export function simulateRestore(before: SavedRuleset, restore: string): SavedRul
   return after;
 }
 
-/** The ruleset as `iptables-save` would print it. */
+/** The ruleset as `iptables-save` would print it (without counters and comments). */
 export function renderSave(ruleset: SavedRuleset): string {
   const out: string[] = [];
   for (const [table, chains] of ruleset) {
@@ -84,6 +84,7 @@ export function renderSave(ruleset: SavedRuleset): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A kernel with no rules at all. */
 export function emptyKernel(): SavedRuleset {
   return parseSave('');
 }

@@ -1,0 +1,119 @@
+import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
+import type { ChildProcess } from 'node:child_process';
+import { ExecRunner } from '../src/firewall/command-runner';
+import { FirewallReconciler } from '../src/firewall/firewall-reconciler';
+import { Iptables } from '../src/firewall/iptables';
+import { describeAsRoot, link, Netns } from './support/netns';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Prints one line per accepted TCP connection: `accepted <local port> from <remote address>`. */
+const LISTEN = `
+const net = require('node:net');
+for (const port of process.argv.slice(1).map(Number)) {
+  net.createServer((s) => { console.log('accepted ' + port + ' from ' + s.remoteAddress); s.end('hi'); }).listen(port, '0.0.0.0', () => console.log('listening ' + port));
+}`;
+
+/** Connects from a given source address; prints connected / the error code. */
+const TCP_CONNECT = `
+const net = require('node:net');
+const [host, port, localAddress] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port), localAddress, timeout: 3000 });
+s.on('connect', () => { console.log('connected'); s.destroy(); });
+s.on('timeout', () => { console.log('timeout'); s.destroy(); });
+s.on('error', (e) => console.log(e.code));`;
+
+/** Sends UDP twice on a connected socket: an ICMP port unreachable surfaces as ECONNREFUSED. */
+const UDP_SEND = `
+const dgram = require('node:dgram');
+const [host, port] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+const done = (r) => { console.log(r); s.close(); process.exit(0); };
+s.on('error', (e) => done(e.code));
+s.connect(Number(port), host, () => { s.send('x'); setTimeout(() => s.send('x'), 200); setTimeout(() => done('no answer'), 2000); });`;
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no line ${pattern} in: ${seen}`)), 5000);
+    child.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const line = seen.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+  });
+}
+
+describeAsRoot('firewall with real packets between namespaces', () => {
+  // customer (10.9.0.6 has a session, 10.9.0.7 has none) --tun0-- relay --dev0-- device
+  //                                                          \--wan0-- outsider
+  let relay: Netns, customer: Netns, device: Netns, outsider: Netns;
+  let reconciler: FirewallReconciler;
+  let relayListener: ChildProcess;
+  let deviceListener: ChildProcess;
+
+  beforeAll(async () => {
+    [relay, customer, device, outsider] = [new Netns(), new Netns(), new Netns(), new Netns()];
+    link(relay, 'tun0', '10.9.0.1/24', customer, 'c0', '10.9.0.6/24');
+    customer.exec('ip', ['addr', 'add', '10.9.0.7/24', 'dev', 'c0']);
+    customer.exec('ip', ['route', 'add', 'default', 'via', '10.9.0.1']);
+    link(relay, 'dev0', '192.168.255.1/24', device, 'd0', '192.168.255.10/24');
+    link(relay, 'wan0', '198.51.100.1/24', outsider, 'o0', '198.51.100.2/24');
+    relay.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    relayListener = relay.spawn(process.execPath, ['-e', LISTEN, '12345']);
+    deviceListener = device.spawn(process.execPath, ['-e', LISTEN, '8080']);
+    await Promise.all([
+      waitForLine(relayListener, /listening/),
+      waitForLine(deviceListener, /listening/),
+    ]);
+    reconciler = new FirewallReconciler({
+      settings: DEFAULT_FIREWALL_SETTINGS,
+      iptables: await Iptables.detect(new ExecRunner(relay.name)),
+      loadState: async () => ({
+        sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
+        devices: [
+          {
+            id: 'dev-1',
+            vpnIp: '192.168.255.10',
+            httpPort: 8080,
+            socksPort: 1080,
+            udpPort: 1081,
+            basePort: 20000,
+          },
+        ],
+      }),
+      logger: quiet,
+    });
+    await reconciler.start();
+  }, 30_000);
+  afterAll(() => {
+    reconciler?.stop();
+    for (const ns of [relay, customer, device, outsider]) ns?.remove();
+  });
+
+  const run = (ns: Netns, script: string, ...args: string[]) =>
+    ns.exec(process.execPath, ['-e', script, ...args]).trim();
+
+  it('lands TCP from a customer with a session on the transparent listener, whatever its destination', async () => {
+    const accepted = waitForLine(relayListener, /accepted 12345 from 10\.9\.0\.6/);
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('connected');
+    await accepted;
+  });
+
+  it('refuses TCP from a customer IP without a session (never routed out raw)', () => {
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.7')).toBe('ECONNREFUSED');
+  });
+
+  it('answers QUIC (UDP/443) from a customer with ICMP port unreachable at once', () => {
+    expect(run(customer, UDP_SEND, '198.51.100.2', '443')).toBe('ECONNREFUSED');
+  });
+
+  it("DNATs a device's public port to the device's proxy", async () => {
+    const accepted = waitForLine(deviceListener, /accepted 8080 from 192\.168\.255\.1$/);
+    expect(run(outsider, TCP_CONNECT, '198.51.100.1', '20000', '198.51.100.2')).toBe('connected');
+    await accepted;
+  });
+});

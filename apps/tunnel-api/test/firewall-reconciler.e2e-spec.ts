@@ -1,0 +1,216 @@
+import {
+  DEFAULT_FIREWALL_SETTINGS,
+  desiredRuleset,
+  parseSave,
+  planSync,
+  type FirewallState,
+} from '@tunnelgate/firewall';
+import { ExecRunner } from '../src/firewall/command-runner';
+import { FirewallReconciler } from '../src/firewall/firewall-reconciler';
+import { Iptables } from '../src/firewall/iptables';
+import { describeAsRoot, Netns, ownedLines } from './support/netns';
+
+const settings = DEFAULT_FIREWALL_SETTINGS;
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const device = (id: string, vpnIp: string, basePort: number) => ({
+  id,
+  vpnIp,
+  httpPort: 8080,
+  socksPort: 1080,
+  udpPort: 1081,
+  basePort,
+});
+
+describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () => {
+  let ns: Netns;
+  let iptables: Iptables;
+  let state: FirewallState;
+  let reconciler: FirewallReconciler;
+  let changes: number[];
+
+  const save = () => ns.exec('iptables-save', []);
+  const ours = (text = save()) =>
+    ownedLines(text, /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$|OUTPUT$)/);
+
+  beforeEach(async () => {
+    ns = new Netns();
+    iptables = await Iptables.detect(new ExecRunner(ns.name));
+    state = {
+      sessions: [{ id: 's1', vpnIp: '10.9.0.6' }],
+      devices: [device('d1', '192.168.255.10', 20000)],
+    };
+    changes = [];
+    reconciler = new FirewallReconciler({
+      settings,
+      iptables,
+      loadState: async () => state,
+      logger: quiet,
+      observer: { synced: (r) => changes.push(r.changedChains), failed: () => undefined },
+      resyncIntervalMs: 3_600_000,
+    });
+  });
+  afterEach(() => {
+    reconciler.stop();
+    ns.remove();
+  });
+
+  it('applies, and a second apply changes nothing', async () => {
+    await reconciler.start();
+    const first = ours();
+    expect(first).toContain(
+      '-A PREROUTING -m comment --comment "tunnelgate:jump:kernel" -j TG-PREROUTING',
+    );
+    expect(first).toContain('-j REDIRECT --to-ports 12345');
+    await reconciler.requestSync();
+    expect(changes).toEqual([expect.any(Number), 0]);
+    expect(ours()).toBe(first);
+    expect(ns.exec('ip6tables-save', [])).toContain('tunnelgate:policy:customer-v6-other');
+  });
+
+  it('removes strays of a previous run at start', async () => {
+    ns.exec(
+      'iptables-restore',
+      ['--noflush'],
+      [
+        '*nat',
+        ':TG-C-10-8-0 - [0:0]',
+        '-A TG-C-10-8-0 -s 10.8.0.2/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:old" -j REDIRECT --to-ports 12345',
+        '-A OUTPUT -m comment --comment "tunnelgate:jump:kernel" -j TG-C-10-8-0',
+        'COMMIT',
+        '*filter',
+        ':TG-FORWARD - [0:0]',
+        '-A FORWARD -j ACCEPT',
+        '-A FORWARD -m comment --comment "tunnelgate:jump:kernel" -j TG-FORWARD',
+        '-A FORWARD -m comment --comment "tunnelgate:jump:kernel" -j TG-FORWARD',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    await reconciler.start();
+    const text = save();
+    expect(text).not.toContain('TG-C-10-8-0');
+    expect(text).not.toContain('tunnelgate:session:old');
+    const forward = parseSave(text).get('filter')?.get('FORWARD')?.rules;
+    expect(forward).toEqual([
+      '-A FORWARD -m comment --comment "tunnelgate:jump:kernel" -j TG-FORWARD',
+      '-A FORWARD -j ACCEPT',
+    ]);
+  });
+
+  it('repairs an external flush on the next resync', async () => {
+    await reconciler.start();
+    const good = ours();
+    ns.exec('iptables', ['-t', 'nat', '-F', 'TG-C-10-9-0']);
+    ns.exec('iptables', ['-t', 'nat', '-D', 'PREROUTING', '1']);
+    expect(ours()).not.toBe(good);
+    // The periodic resync is a full read: it sees the flush and repairs it.
+    await reconciler.requestSync({ full: true });
+    expect(ours()).toBe(good);
+  });
+
+  it('converges after an apply that died half-way (one table applied, the other not)', async () => {
+    // What a kill between the nat and the filter COMMIT leaves: another state's nat half.
+    const other = desiredRuleset(
+      { sessions: [{ id: 'x', vpnIp: '10.9.3.3' }], devices: [] },
+      settings,
+    );
+    const full = planSync(other.ipv4, parseSave(save())).restore;
+    ns.exec('iptables-restore', ['--noflush'], full.slice(0, full.indexOf('*filter')));
+    await reconciler.start();
+    const reference = new Netns();
+    try {
+      const clean = new FirewallReconciler({
+        settings,
+        iptables: await Iptables.detect(new ExecRunner(reference.name)),
+        loadState: async () => state,
+        logger: quiet,
+      });
+      await clean.start();
+      clean.stop();
+      expect(ours()).toBe(ours(reference.exec('iptables-save', [])));
+    } finally {
+      reference.remove();
+    }
+  });
+
+  it('coalesces a burst of requests into few syncs, each caller seeing its own change', async () => {
+    await reconciler.start();
+    changes = [];
+    const burst = Array.from({ length: 50 }, (_, i) => {
+      state = {
+        ...state,
+        sessions: [...state.sessions, { id: `b${i}`, vpnIp: `10.9.0.${10 + i}` }],
+      };
+      return reconciler.requestSync();
+    });
+    await Promise.all(burst);
+    expect(changes.length).toBeLessThanOrEqual(2);
+    const text = save();
+    for (let i = 0; i < 50; i++) expect(text).toContain(`tunnelgate:session:b${i}"`);
+  });
+
+  it('keeps the DNAT chain byte-identical through 1,000 client connects and disconnects (50 devices online)', async () => {
+    state = {
+      sessions: [],
+      devices: Array.from({ length: 50 }, (_, i) =>
+        device(`d${i}`, `192.168.255.${10 + i}`, 20000 + 3 * i),
+      ),
+    };
+    await reconciler.start();
+    const dnat = () => ownedLines(save(), /^TG-DEVICES$/);
+    const before = dnat();
+    expect(before.split('\n')).toHaveLength(1 + 150);
+    const live: { id: string; vpnIp: string }[] = [];
+    for (let op = 0; op < 1000; op++) {
+      if (live.length > 0 && (op % 3 === 2 || live.length > 200)) live.splice(op % live.length, 1);
+      else live.push({ id: `c${op}`, vpnIp: `10.9.${op % 4}.${2 + (op % 250)}` });
+      state = { ...state, sessions: [...live] };
+      await reconciler.requestSync();
+      if (op % 50 === 49) expect(dnat()).toBe(before);
+    }
+    expect(dnat()).toBe(before);
+    expect((save().match(/tunnelgate:session:/g) ?? []).length).toBe(live.length);
+    // Its cached copy of the kernel stayed true: a full read finds nothing to change.
+    changes = [];
+    await reconciler.requestSync({ full: true });
+    expect(changes).toEqual([0]);
+  }, 120_000);
+
+  it('keeps the REDIRECT chains byte-identical through device churn (100 clients connected)', async () => {
+    state = {
+      sessions: Array.from({ length: 100 }, (_, i) => ({
+        id: `c${i}`,
+        vpnIp: `10.9.${i % 2}.${2 + i}`,
+      })),
+      devices: [],
+    };
+    await reconciler.start();
+    const redirect = () => ownedLines(save(), /^TG-C(-|LIENTS)/);
+    const before = redirect();
+    for (let op = 0; op < 200; op++) {
+      const devices = [...state.devices];
+      if (devices.length > 0 && op % 3 === 2) devices.splice(op % devices.length, 1);
+      else devices.push(device(`d${op}`, `192.168.255.${2 + (op % 250)}`, 30000 + 3 * op));
+      state = { ...state, devices };
+      await reconciler.requestSync();
+      if (op % 20 === 19) expect(redirect()).toBe(before);
+    }
+    expect(redirect()).toBe(before);
+  }, 120_000);
+
+  it('reports a refused restore to its callers and recovers when the kernel accepts again', async () => {
+    await reconciler.start();
+    // A foreign rule jumping to our bucket makes deleting that bucket impossible.
+    ns.exec('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-j', 'TG-C-10-9-0']);
+    state = { ...state, sessions: [] };
+    await expect(reconciler.requestSync()).rejects.toThrow(
+      /iptables-nft-restore|iptables-legacy-restore/,
+    );
+    expect(reconciler.healthy).toBe(false);
+    ns.exec('iptables', ['-t', 'nat', '-D', 'OUTPUT', '-j', 'TG-C-10-9-0']);
+    // After a failure the cache is gone: the next sync reads the kernel again.
+    await reconciler.requestSync();
+    expect(reconciler.healthy).toBe(true);
+    expect(save()).not.toContain('TG-C-10-9-0');
+  });
+});
