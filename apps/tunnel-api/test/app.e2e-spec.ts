@@ -23,7 +23,22 @@ describe('tunnel-api config', () => {
       listen: { host: '127.0.0.1', port: 8081 },
       storeUrl: 'sqlite:./data/tunnelgate.db',
       firewall: 'auto',
+      firewallResyncMs: 10000,
+      firewallSettings: {
+        customerSubnet: '10.9.0.0/24',
+        customerInterface: 'tun0',
+        deviceSubnet: '192.168.255.0/24',
+        transparentPort: 12345,
+        customerDns: { kind: 'reject' },
+      },
       logLevel: 'info',
+    });
+    expect(
+      parseTunnelApiConfig({ TUNNELGATE_CUSTOMER_DNS: 'redirect:5353' }).firewallSettings
+        .customerDns,
+    ).toEqual({
+      kind: 'redirect',
+      port: 5353,
     });
   });
 
@@ -66,6 +81,8 @@ describe('tunnel-api ops routes', () => {
     const config = parseTunnelApiConfig({
       TUNNELGATE_API_LISTEN: '127.0.0.1:0',
       TUNNELGATE_STORE: `sqlite:${join(dir, 'ops.db')}`,
+      // Never the host's iptables from a test: the firewall has its own netns tests.
+      TUNNELGATE_FIREWALL: 'off',
     });
     app = await createTunnelApi(
       config,
@@ -82,7 +99,10 @@ describe('tunnel-api ops routes', () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { store: 'ok', firewall: 'off' },
+    });
   });
 
   it('serves Prometheus metrics labelled with the app', async () => {
@@ -127,6 +147,7 @@ describe('tunnel-api process', () => {
     const proc = run({
       TUNNELGATE_API_LISTEN: `127.0.0.1:${port}`,
       TUNNELGATE_STORE: `sqlite:${join(dir, 'proc.db')}`,
+      TUNNELGATE_FIREWALL: 'off',
     });
     let healthy = false;
     for (let i = 0; i < 100 && !healthy; i++) {

@@ -1,6 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { getConfigToken, registerAs } from '@nestjs/config';
-import { enumField, hostPortField, logLevelField, parseEnv, type Env } from '@tunnelgate/config';
+import {
+  enumField,
+  hostPortField,
+  intField,
+  logLevelField,
+  parseEnv,
+  type Env,
+} from '@tunnelgate/config';
+import type { FirewallSettings } from '@tunnelgate/firewall';
 import * as z from 'zod/mini';
 
 export const FIREWALL_MODES = ['auto', 'iptables', 'off'] as const;
@@ -17,12 +25,44 @@ const schema = z.pipe(
       'sqlite:./data/tunnelgate.db',
     ),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
+    TUNNELGATE_FIREWALL_RESYNC_MS: intField(10_000, 1000, 3_600_000),
+    TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
+    TUNNELGATE_CUSTOMER_INTERFACE: z._default(
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Za-z0-9_.-]{1,14}\+?$/, 'expected an interface name such as tun0 or tun+'),
+        ),
+      'tun0',
+    ),
+    TUNNELGATE_DEVICE_SUBNET: z._default(z.cidrv4(), '192.168.255.0/24'),
+    TUNNELGATE_TRANSPARENT_PORT: intField(12345, 1, 65535),
+    TUNNELGATE_CUSTOMER_DNS: z._default(
+      z
+        .string()
+        .check(z.regex(/^(reject|redirect:\d{1,5})$/, 'expected reject or redirect:<port>')),
+      'reject',
+    ),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
     listen: env.TUNNELGATE_API_LISTEN,
     storeUrl: env.TUNNELGATE_STORE,
     firewall: env.TUNNELGATE_FIREWALL,
+    firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
+    firewallSettings: {
+      customerSubnet: env.TUNNELGATE_CUSTOMER_SUBNET,
+      customerInterface: env.TUNNELGATE_CUSTOMER_INTERFACE,
+      deviceSubnet: env.TUNNELGATE_DEVICE_SUBNET,
+      transparentPort: env.TUNNELGATE_TRANSPARENT_PORT,
+      customerDns:
+        env.TUNNELGATE_CUSTOMER_DNS === 'reject'
+          ? { kind: 'reject' }
+          : {
+              kind: 'redirect',
+              port: Number(env.TUNNELGATE_CUSTOMER_DNS.slice('redirect:'.length)),
+            },
+    } satisfies FirewallSettings as FirewallSettings,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
 import { API_ROUTES } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
+import { FirewallService } from '../firewall/firewall.service';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
 import { InjectStore } from '../store/store.module';
 
@@ -10,6 +11,7 @@ export class HealthController {
   constructor(
     @InjectStore() private readonly store: Store,
     @InjectMetrics() private readonly metrics: MetricsRegistry,
+    private readonly firewall: FirewallService,
   ) {}
 
   /** Alive: the process answers. Restart-worthy only when this fails. */
@@ -18,18 +20,22 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready: the store answers, so connects can be admitted. */
+  /**
+   * Ready: the store answers and the kernel holds the desired rules (the first full reconcile
+   * succeeded, and the last sync did), so a connect can be admitted with its rule in place.
+   */
   @Get(API_ROUTES.readyz)
   async readyz() {
-    try {
-      await this.store.ping();
-    } catch (error) {
-      throw new HttpException(
-        { status: 'not ready', checks: { store: (error as Error).message } },
-        HttpStatus.SERVICE_UNAVAILABLE,
-      );
+    const store = await this.store.ping().then(
+      () => 'ok',
+      (error: Error) => error.message,
+    );
+    const firewall = this.firewall.status;
+    const checks = { store, firewall };
+    if (store !== 'ok' || (firewall !== 'in-sync' && firewall !== 'off')) {
+      throw new HttpException({ status: 'not ready', checks }, HttpStatus.SERVICE_UNAVAILABLE);
     }
-    return { status: 'ready', checks: { store: 'ok' } };
+    return { status: 'ready', checks };
   }
 
   @Get(API_ROUTES.metrics)

@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SyncObserver } from './firewall-reconciler';
+
+/** The reconciler's numbers on /metrics. */
+export function firewallMetrics(registry: Registry): SyncObserver {
+  const duration = new Histogram({
+    name: 'tunnelgate_firewall_sync_duration_seconds',
+    help: 'Time of one firewall sync (read state, plan, iptables-restore).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'tunnelgate_firewall_sync_failures_total',
+    help: 'Firewall syncs that failed (retried with backoff).',
+    registers: [registry],
+  });
+  const rules = new Gauge({
+    name: 'tunnelgate_firewall_rules',
+    help: 'Rules tunnelgate keeps per chain.',
+    labelNames: ['chain'],
+    registers: [registry],
+  });
+  const lastSuccess = new Gauge({
+    name: 'tunnelgate_firewall_last_success_timestamp_seconds',
+    help: 'When the firewall last matched the desired state.',
+    registers: [registry],
+  });
+  return {
+    synced({ durationMs, rulesByChain }) {
+      duration.observe(durationMs / 1000);
+      lastSuccess.set(Date.now() / 1000);
+      rules.reset();
+      for (const [chain, count] of rulesByChain) rules.set({ chain }, count);
+    },
+    failed() {
+      failures.inc();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { StoreModule } from '../store/store.module';
+import { ExecRunner } from './command-runner';
+import { COMMAND_RUNNER, FirewallService } from './firewall.service';
+
+@Module({
+  imports: [StoreModule],
+  providers: [FirewallService, { provide: COMMAND_RUNNER, useFactory: () => new ExecRunner() }],
+  exports: [FirewallService],
+})
+export class FirewallModule {}

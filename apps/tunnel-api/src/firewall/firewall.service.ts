@@ -1,0 +1,122 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Store, Watch } from '@tunnelgate/store';
+import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
+import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
+import { InjectStore } from '../store/store.module';
+import { CommandError, type CommandRunner } from './command-runner';
+import { firewallMetrics } from './firewall-metrics';
+import { FirewallReconciler } from './firewall-reconciler';
+import { Iptables } from './iptables';
+
+/** The process seam: tests put iptables into a network namespace through it. */
+export const COMMAND_RUNNER = Symbol('COMMAND_RUNNER');
+
+export type FirewallStatus = 'off' | 'starting' | 'in-sync' | 'failing';
+
+/**
+ * tunnel-api's side of the firewall: picks the backend, feeds the reconciler the store's active
+ * sessions and online devices, and resyncs whenever the store's change feed shows one of them
+ * change (whoever changed it: this API, or another relay on a shared Redis).
+ */
+@Injectable()
+export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Firewall');
+  private reconciler: FirewallReconciler | undefined;
+  private watch: Watch | undefined;
+  private started = false;
+
+  constructor(
+    @InjectTunnelApiConfig() private readonly config: TunnelApiConfig,
+    @InjectStore() private readonly store: Store,
+    @InjectMetrics() private readonly metrics: MetricsRegistry,
+    @Inject(COMMAND_RUNNER) private readonly runner: CommandRunner,
+  ) {}
+
+  get status(): FirewallStatus {
+    if (this.config.firewall === 'off' || (this.started && !this.reconciler)) return 'off';
+    if (!this.reconciler || !this.reconciler.lastSuccess) return 'starting';
+    return this.reconciler.healthy ? 'in-sync' : 'failing';
+  }
+
+  /** Resolves when the kernel holds the store's current state (immediately when off). */
+  async sync(): Promise<void> {
+    await this.reconciler?.requestSync();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const iptables = await this.pickBackend();
+    this.started = true;
+    if (!iptables) return;
+    const reconciler = new FirewallReconciler({
+      settings: this.config.firewallSettings,
+      iptables,
+      loadState: async () => ({
+        sessions: await this.store.sessions.listActive(),
+        devices: (await this.store.devices.list()).filter((d) => d.status === 'online'),
+      }),
+      logger: this.logger,
+      observer: firewallMetrics(this.metrics),
+      resyncIntervalMs: this.config.firewallResyncMs,
+    });
+    this.reconciler = reconciler;
+    const from = await this.store.changes.currentRevision();
+    // The first sync may fail (readiness says so); it is retried with backoff meanwhile.
+    await reconciler.start().catch(() => undefined);
+    this.watchStore(from);
+  }
+
+  onModuleDestroy(): void {
+    this.reconciler?.stop();
+    void this.watch?.stop();
+  }
+
+  private watchStore(from: number): void {
+    this.watch = this.store.changes.watch(
+      from,
+      (change) => {
+        if (change.kind === 'account') return;
+        this.reconciler?.requestSync().catch(() => undefined);
+      },
+      (error) => {
+        // Compacted or lost: a full sync covers whatever was missed, then watch from now.
+        this.logger.warn({ message: 'store watch ended; resyncing', error: error.message });
+        void this.store.changes.currentRevision().then((rev) => {
+          this.reconciler?.requestSync({ full: true }).catch(() => undefined);
+          this.watchStore(rev);
+        });
+      },
+    );
+  }
+
+  private async pickBackend(): Promise<Iptables | undefined> {
+    const mode = this.config.firewall;
+    if (mode === 'off') {
+      this.logger.warn({
+        message: 'firewall is OFF (TUNNELGATE_FIREWALL=off): no client is redirected',
+      });
+      return undefined;
+    }
+    try {
+      const iptables = await Iptables.detect(this.runner);
+      if (mode === 'auto' && process.getuid?.() !== 0) throw new Error('not running as root');
+      this.logger.log({ message: 'firewall backend', backend: iptables.backend });
+      return iptables;
+    } catch (error) {
+      const reason = error instanceof CommandError ? error.message : (error as Error).message;
+      if (mode === 'iptables')
+        throw new Error(`TUNNELGATE_FIREWALL=iptables but iptables is unusable: ${reason}`);
+      this.logger.warn({
+        message:
+          '!!! firewall is OFF: iptables is not usable here; no client will be redirected !!!',
+        reason,
+      });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '@tunnelgate/store';
+import { describeAsRoot, Netns, ownedLines } from './support/netns';
+
+const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
+const T = '2026-01-01T00:00:00.000Z';
+
+/** GETs a URL from inside the namespace (the API listens on the namespace's loopback). */
+function fetchInside(ns: Netns, url: string): { status: number; body: unknown } {
+  const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.json() })), () => console.log('{"status":0}'))`;
+  return JSON.parse(ns.exec(process.execPath, ['-e', script])) as { status: number; body: unknown };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeAsRoot('tunnel-api process owning the firewall of its namespace', () => {
+  let ns: Netns;
+  let dir: string;
+  let store: SqliteStore;
+  let api: ChildProcess | undefined;
+
+  const start = () => {
+    api = spawn('ip', ['netns', 'exec', ns.name, process.execPath, MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        TUNNELGATE_STORE: `sqlite:${join(dir, 'relay.db')}`,
+        TUNNELGATE_FIREWALL: 'iptables',
+        TUNNELGATE_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+    return until('ready', () => {
+      const ready = fetchInside(ns, 'http://127.0.0.1:8081/readyz');
+      return ready.status === 200 ? ready : undefined;
+    });
+  };
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      api?.once('exit', (code) => resolve(code));
+      api?.kill('SIGTERM');
+    });
+  const rules = () =>
+    ownedLines(ns.exec('iptables-save', []), /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$)/);
+
+  beforeAll(async () => {
+    ns = new Netns();
+    dir = mkdtempSync(join(tmpdir(), 'tunnel-api-fw-'));
+    store = new SqliteStore({ path: join(dir, 'relay.db') });
+    await store.devices.put({
+      id: 'dev-1',
+      name: 'phone',
+      vpnIp: '192.168.255.10',
+      httpPort: 8080,
+      socksPort: 1080,
+      udpPort: 1081,
+      basePort: 20000,
+      proxyCredentials: null,
+      status: 'online',
+      lastSeenAt: T,
+      createdAt: T,
+      updatedAt: T,
+    });
+    await store.sessions.create({
+      id: 'ses-1',
+      accountId: 'a',
+      username: 'alice',
+      commonName: 'alice',
+      vpnIp: '10.9.0.6',
+      vpnIp6: null,
+      realIp: '203.0.113.9',
+      realPort: 5000,
+      deviceId: 'dev-1',
+      upstream: { host: '192.168.255.10', port: 8080 },
+      connectedAt: T,
+      closedAt: null,
+      closeReason: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      state: 'active',
+    });
+  });
+  afterAll(async () => {
+    if (api && api.exitCode === null) api.kill('SIGKILL');
+    await store?.close();
+    ns?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is ready only with the rules of the stored sessions and devices in the kernel', async () => {
+    const ready = await start();
+    expect(ready.body).toEqual({ status: 'ready', checks: { store: 'ok', firewall: 'in-sync' } });
+    const text = rules();
+    expect(text).toContain('"tunnelgate:session:ses-1" -j REDIRECT --to-ports 12345');
+    expect(text).toContain(
+      '"tunnelgate:device:dev-1:http" -j DNAT --to-destination 192.168.255.10:8080',
+    );
+  }, 30_000);
+
+  it('follows the store: a session written by another client gets its rule, a closed one loses it', async () => {
+    await store.sessions.create({
+      ...(await store.sessions.get('ses-1'))!,
+      id: 'ses-2',
+      vpnIp: '10.9.0.7',
+    });
+    await until('ses-2 rule', () =>
+      rules().includes('tunnelgate:session:ses-2') ? true : undefined,
+    );
+    await store.sessions.update('ses-1', {
+      state: 'closed',
+      closedAt: T,
+      closeReason: 'disconnect',
+    });
+    await until('ses-1 gone', () =>
+      rules().includes('tunnelgate:session:ses-1') ? undefined : true,
+    );
+  });
+
+  it('stops cleanly on SIGTERM and, restarted, finds the kernel exactly as desired', async () => {
+    const before = rules();
+    expect(await stop()).toBe(0);
+    expect(rules()).toBe(before);
+    await start();
+    expect(rules()).toBe(before);
+    const metrics = ns.exec(process.execPath, [
+      '-e',
+      "fetch('http://127.0.0.1:8081/metrics').then(r=>r.text()).then(console.log)",
+    ]);
+    expect(metrics).toMatch(
+      /^tunnelgate_firewall_rules\{chain="ipv4:TG-C-10-9-0",app="tunnel-api"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^tunnelgate_firewall_sync_duration_seconds_count\{app="tunnel-api"\} [1-9]/m,
+    );
+    expect(await stop()).toBe(0);
+  }, 30_000);
+});
