@@ -24,7 +24,12 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['scope:proxy-gateway', 'scope:shared'],
   },
   { sourceTag: 'scope:hook-cli', onlyDependOnLibsWithTags: ['scope:hook-cli', 'scope:shared'] },
-  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // Benchmarks and test harnesses may drive any lib (never an app).
+  {
+    sourceTag: 'scope:tools',
+    onlyDependOnLibsWithTags: ['scope:shared', 'scope:tunnel-api', 'scope:proxy-gateway', 'scope:hook-cli'],
+  },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
   // Runtimes: pure logic stays free of frameworks, I/O and loggers.
   {
     sourceTag: 'runtime:pure',

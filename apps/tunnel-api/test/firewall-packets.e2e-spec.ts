@@ -1,8 +1,6 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
-import { ExecRunner } from '../src/firewall/command-runner';
-import { FirewallReconciler } from '../src/firewall/firewall-reconciler';
-import { Iptables } from '../src/firewall/iptables';
+import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns } from './support/netns';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };

@@ -5,9 +5,7 @@ import {
   planSync,
   type FirewallState,
 } from '@tunnelgate/firewall';
-import { ExecRunner } from '../src/firewall/command-runner';
-import { FirewallReconciler } from '../src/firewall/firewall-reconciler';
-import { Iptables } from '../src/firewall/iptables';
+import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, Netns, ownedLines } from './support/netns';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;

@@ -1,6 +1,12 @@
-import { DEFAULT_FIREWALL_SETTINGS, desiredRuleset, planSync, type FirewallState } from '../src';
-import { emptyKernel, applyRestore } from '../src';
-import type { SavedRuleset } from '../src';
+import {
+  applyRestore,
+  DEFAULT_FIREWALL_SETTINGS,
+  desiredRuleset,
+  emptyKernel,
+  type FirewallState,
+  planSync,
+  type SavedRuleset,
+} from '../src';
 
 export const settings = DEFAULT_FIREWALL_SETTINGS;
 export const RELAY_PUBLIC_IP = '198.51.100.1';

@@ -1,12 +1,14 @@
 import {
+  applyRestore,
   CHAINS,
   desiredRuleset,
+  emptyKernel,
+  type FirewallState,
   parseSave,
   planSync,
-  type FirewallState,
+  renderSave,
   type SavedRuleset,
 } from '../src';
-import { emptyKernel, renderSave, applyRestore } from '../src';
 import { converge, device, settings } from './fixtures';
 
 const base: FirewallState = {
@@ -49,12 +51,15 @@ describe('sync planner', () => {
     expect(kernel.get('filter')?.has('ufw-before-forward')).toBe(true);
   });
 
-  it('rewrites only the bucket of a connecting client', () => {
+  it("edits only the connecting client's line into its bucket", () => {
     const kernel = converge(base);
     const next = { ...base, sessions: [...base.sessions, { id: 's3', vpnIp: '10.9.0.4' }] };
     const step = plan(next, kernel);
-    expect(step.rewrittenChains).toEqual(['TG-C-10-9-0']);
-    expect(step.restore.split('\n').filter((l) => l.startsWith('-A'))).toHaveLength(3);
+    expect(step.rewrittenChains).toEqual([]);
+    expect(step.editedChains).toEqual(['TG-C-10-9-0']);
+    expect(step.restore).toBe(
+      '*nat\n-I TG-C-10-9-0 3 -s 10.9.0.4/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:s3" -j REDIRECT --to-ports 12345\nCOMMIT\n',
+    );
     expect(plan(next, applyRestore(kernel, step.restore)).restore).toBe('');
   });
 
@@ -62,10 +67,11 @@ describe('sync planner', () => {
     const kernel = converge(base);
     const grown = { ...base, sessions: [...base.sessions, { id: 'far', vpnIp: '10.9.7.9' }] };
     const add = plan(grown, kernel);
-    expect(add.rewrittenChains.sort()).toEqual(['TG-C-10-9-7', CHAINS.clients]);
+    expect(add.rewrittenChains).toEqual(['TG-C-10-9-7']);
+    expect(add.editedChains).toEqual([CHAINS.clients]);
     const afterAdd = applyRestore(kernel, add.restore);
     const remove = plan(base, afterAdd);
-    expect(remove.rewrittenChains).toEqual([CHAINS.clients]);
+    expect(remove.editedChains).toEqual([CHAINS.clients]);
     expect(remove.deletedChains).toEqual(['TG-C-10-9-7']);
     const afterRemove = applyRestore(afterAdd, remove.restore);
     expect(renderSave(afterRemove)).toBe(renderSave(kernel));
@@ -104,8 +110,19 @@ describe('sync planner', () => {
     const kernel = converge(base);
     const flushed = applyRestore(kernel, '*nat\n:TG-C-10-9-0 - [0:0]\nCOMMIT\n');
     const repair = plan(base, flushed);
-    expect(repair.rewrittenChains).toEqual(['TG-C-10-9-0']);
+    expect([...repair.rewrittenChains, ...repair.editedChains]).toEqual(['TG-C-10-9-0']);
     expect(renderSave(applyRestore(flushed, repair.restore))).toBe(renderSave(kernel));
+  });
+
+  it('rewrites a chain whole when many lines changed at once', () => {
+    const kernel = converge(base);
+    const many = {
+      ...base,
+      sessions: Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, vpnIp: `10.9.0.${100 + i}` })),
+    };
+    const step = plan(many, kernel);
+    expect(step.rewrittenChains).toEqual(['TG-C-10-9-0']);
+    expect(plan(many, applyRestore(kernel, step.restore)).restore).toBe('');
   });
 
   it('removes everything of ours when nothing is desired', () => {
@@ -194,7 +211,7 @@ describe('isolation of REDIRECT and DNAT (property)', () => {
                   ],
           };
       const step_ = plan(nextState, kernel);
-      const touched = [...step_.rewrittenChains, ...step_.deletedChains];
+      const touched = [...step_.rewrittenChains, ...step_.editedChains, ...step_.deletedChains];
       if (sessionChange) expect(touched.filter(isDnat)).toEqual([]);
       else expect(touched.filter(isRedirect)).toEqual([]);
       kernel = applyRestore(kernel, step_.restore);

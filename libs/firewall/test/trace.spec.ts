@@ -1,8 +1,13 @@
-import { tracePacket, type TracedPacket } from '../src';
-import { renderSave } from '../src';
+import {
+  applyRestore,
+  desiredRuleset,
+  emptyKernel,
+  planSync,
+  renderSave,
+  type TracedPacket,
+  tracePacket,
+} from '../src';
 import { converge, device, RELAY_PUBLIC_IP, RELAY_TUN_IP, settings } from './fixtures';
-import { desiredRuleset, planSync } from '../src';
-import { emptyKernel, applyRestore } from '../src';
 
 const v4 = renderSave(
   converge({

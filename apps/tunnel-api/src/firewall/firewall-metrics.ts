@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { SyncObserver } from './firewall-reconciler';
+import type { SyncObserver } from '@tunnelgate/firewall-sync';
 
 /** The reconciler's numbers on /metrics. */
 export function firewallMetrics(registry: Registry): SyncObserver {

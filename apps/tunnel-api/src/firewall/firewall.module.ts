@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { StoreModule } from '../store/store.module';
-import { ExecRunner } from './command-runner';
+import { ExecRunner } from '@tunnelgate/firewall-sync';
 import { COMMAND_RUNNER, FirewallService } from './firewall.service';
 
 @Module({

@@ -9,10 +9,13 @@ import type { Store, Watch } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
 import { InjectStore } from '../store/store.module';
-import { CommandError, type CommandRunner } from './command-runner';
+import {
+  CommandError,
+  FirewallReconciler,
+  Iptables,
+  type CommandRunner,
+} from '@tunnelgate/firewall-sync';
 import { firewallMetrics } from './firewall-metrics';
-import { FirewallReconciler } from './firewall-reconciler';
-import { Iptables } from './iptables';
 
 /** The process seam: tests put iptables into a network namespace through it. */
 export const COMMAND_RUNNER = Symbol('COMMAND_RUNNER');

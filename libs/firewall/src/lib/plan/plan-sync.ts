@@ -9,27 +9,66 @@ export interface SyncPlan {
   restore: string;
   /** Our chains the restore rewrites whole (declaring a chain flushes it). */
   rewrittenChains: string[];
+  /** Our chains it edits in place, a few -D / -I lines (a client's connect or disconnect). */
+  editedChains: string[];
   /** Our chains it deletes: strays of an earlier run or buckets left empty. */
   deletedChains: string[];
   /** Kernel chains whose jump it (re)inserts at position 1. */
   fixedJumps: string[];
 }
 
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((line, i) => line === b[i]);
+/** Up to this many changed lines a chain is edited in place; beyond, it is rewritten whole. */
+const MAX_EDIT_LINES = 16;
+
+/**
+ * The edit that turns `have` into `want` when they differ in one run of lines (what one connect
+ * or disconnect does to a sorted chain): delete the old run, insert the new one where it was.
+ * undefined when they are equal; null when the change is too large to be worth editing.
+ */
+function lineEdit(
+  chain: string,
+  have: readonly string[],
+  want: readonly string[],
+): string[] | undefined | null {
+  let head = 0;
+  while (head < have.length && head < want.length && have[head] === want[head]) head++;
+  if (head === have.length && head === want.length) return undefined;
+  let tail = 0;
+  while (
+    tail < have.length - head &&
+    tail < want.length - head &&
+    have[have.length - 1 - tail] === want[want.length - 1 - tail]
+  ) {
+    tail++;
+  }
+  const removed = have.slice(head, have.length - tail);
+  const added = want.slice(head, want.length - tail);
+  if (removed.length + added.length > MAX_EDIT_LINES) return null;
+  const prefix = `-A ${chain} `;
+  return [
+    ...removed.map((line) => `-D ${chain} ${line.slice(prefix.length)}`),
+    ...added.map((line, i) => `-I ${chain} ${head + i + 1} ${line.slice(prefix.length)}`),
+  ];
 }
 
 /**
- * The least restore input that takes the kernel from `current` to `desired`: changed chains
- * are rewritten whole inside one atomic transaction (never flushed and refilled in two steps),
- * unchanged ones are not touched, stray chains and tagged rules are removed, and each kernel
+ * The least restore input that takes the kernel from `current` to `desired`: a chain that
+ * changed in one small run of lines is edited in place (-D / -I), a chain that changed more is
+ * rewritten whole, both inside one atomic transaction (never flushed and refilled in two
+ * steps); unchanged chains are not touched, stray chains and tagged rules are removed, and each kernel
  * chain ends with exactly one jump to us, at position 1, ahead of UFW, Docker and friends.
  */
 export function planSync(
   desired: Partial<Record<TableName, DesiredTable>>,
   current: SavedRuleset,
 ): SyncPlan {
-  const plan: SyncPlan = { restore: '', rewrittenChains: [], deletedChains: [], fixedJumps: [] };
+  const plan: SyncPlan = {
+    restore: '',
+    rewrittenChains: [],
+    editedChains: [],
+    deletedChains: [],
+    fixedJumps: [],
+  };
   const tables = new Set<string>([...Object.keys(desired), ...current.keys()]);
   const out: string[] = [];
 
@@ -38,12 +77,20 @@ export function planSync(
     const have: SavedTable = current.get(tableName) ?? new Map();
     const declares: string[] = [];
     const appends: string[] = [];
+    const edits: string[] = [];
     const jumpFixes: string[] = [];
     const deletes: string[] = [];
 
     for (const [chain, rules] of want?.chains ?? []) {
       const lines = rules.map(renderRule);
-      if (sameLines(lines, have.get(chain)?.rules ?? ['(missing)'])) continue;
+      const existing = have.get(chain);
+      const edit = existing ? lineEdit(chain, existing.rules, lines) : null;
+      if (edit === undefined) continue;
+      if (edit) {
+        edits.push(...edit);
+        plan.editedChains.push(chain);
+        continue;
+      }
       declares.push(`:${chain} - [0:0]`);
       appends.push(...lines);
       plan.rewrittenChains.push(chain);
@@ -74,8 +121,16 @@ export function planSync(
       plan.fixedJumps.push(kernel);
     }
 
-    if (declares.length + jumpFixes.length + deletes.length === 0) continue;
-    out.push(`*${tableName}`, ...declares, ...appends, ...jumpFixes, ...deletes, 'COMMIT');
+    if (declares.length + edits.length + jumpFixes.length + deletes.length === 0) continue;
+    out.push(
+      `*${tableName}`,
+      ...declares,
+      ...appends,
+      ...edits,
+      ...jumpFixes,
+      ...deletes,
+      'COMMIT',
+    );
   }
   plan.restore = out.length > 0 ? `${out.join('\n')}\n` : '';
   return plan;

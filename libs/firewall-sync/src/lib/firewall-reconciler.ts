@@ -172,11 +172,15 @@ export class FirewallReconciler {
       }
       this.kernel.set(family, applyRestore(current, plan.restore));
       changedChains +=
-        plan.rewrittenChains.length + plan.deletedChains.length + plan.fixedJumps.length;
+        plan.rewrittenChains.length +
+        plan.editedChains.length +
+        plan.deletedChains.length +
+        plan.fixedJumps.length;
       this.options.logger.log({
         message: 'firewall synced',
         family,
         rewritten: plan.rewrittenChains.length,
+        edited: plan.editedChains.length,
         deleted: plan.deletedChains,
         fixedJumps: plan.fixedJumps,
       });

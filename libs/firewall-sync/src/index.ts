@@ -1,0 +1,3 @@
+export * from './lib/command-runner';
+export * from './lib/iptables';
+export * from './lib/firewall-reconciler';
