@@ -1,5 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { ApiModule } from './api.module';
+import { API_TOKEN } from './auth/api-token.guard';
+import { ApiErrorFilter } from './http/api-error.filter';
 import { tunnelApiConfigNamespace, type TunnelApiConfig } from './config/tunnel-api.config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -7,9 +11,15 @@ import { MetricsModule } from './metrics/metrics.module';
 @Module({})
 export class AppModule {
   /** The config is parsed before Nest starts (a bad one must stop the boot with a clear list). */
-  static register(config: TunnelApiConfig): DynamicModule {
+  static register(config: TunnelApiConfig, apiToken: string): DynamicModule {
     return {
       module: AppModule,
+      global: true,
+      providers: [
+        { provide: API_TOKEN, useValue: apiToken },
+        { provide: APP_FILTER, useClass: ApiErrorFilter },
+      ],
+      exports: [API_TOKEN],
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
@@ -19,6 +29,7 @@ export class AppModule {
         }),
         MetricsModule,
         HealthModule,
+        ApiModule,
       ],
     };
   }

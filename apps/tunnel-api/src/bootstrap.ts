@@ -8,9 +8,10 @@ import type { TunnelApiConfig } from './config/tunnel-api.config';
 export async function createTunnelApi(
   config: TunnelApiConfig,
   logger: LoggerService,
+  apiToken: string,
 ): Promise<NestFastifyApplication> {
   return NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config),
+    AppModule.register(config, apiToken),
     new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false }),
     { logger, abortOnError: false },
   );

@@ -22,6 +22,8 @@ describe('tunnel-api config', () => {
     expect(parseTunnelApiConfig({})).toEqual({
       listen: { host: '127.0.0.1', port: 8081 },
       storeUrl: 'sqlite:./data/tunnelgate.db',
+      tokenFile: './data/api-token',
+      deviceOfflineAfterMs: 60000,
       firewall: 'auto',
       firewallResyncMs: 10000,
       firewallSettings: {
@@ -87,6 +89,7 @@ describe('tunnel-api ops routes', () => {
     app = await createTunnelApi(
       config,
       createNestLogger({ app: 'tunnel-api', level: 'info', stream: logs }),
+      'ops-test-token-0123456789',
     );
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
@@ -147,6 +150,7 @@ describe('tunnel-api process', () => {
     const proc = run({
       TUNNELGATE_API_LISTEN: `127.0.0.1:${port}`,
       TUNNELGATE_STORE: `sqlite:${join(dir, 'proc.db')}`,
+      TUNNELGATE_API_TOKEN_FILE: join(dir, 'proc-token'),
       TUNNELGATE_FIREWALL: 'off',
     });
     let healthy = false;

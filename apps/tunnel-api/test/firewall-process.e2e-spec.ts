@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@tunnelgate/store';
@@ -8,9 +8,19 @@ import { describeAsRoot, Netns, ownedLines } from './support/netns';
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
 const T = '2026-01-01T00:00:00.000Z';
 
-/** GETs a URL from inside the namespace (the API listens on the namespace's loopback). */
-function fetchInside(ns: Netns, url: string): { status: number; body: unknown } {
-  const script = `fetch(${JSON.stringify(url)}).then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.json() })), () => console.log('{"status":0}'))`;
+const TOKEN = 'process-test-token-0123456789';
+
+/** Calls the API from inside the namespace (it listens on the namespace's loopback). */
+function fetchInside(ns: Netns, url: string, body?: unknown): { status: number; body: unknown } {
+  const init =
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        };
+  const script = `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async (r) => console.log(JSON.stringify({ status: r.status, body: await r.json() })), () => console.log('{"status":0}'))`;
   return JSON.parse(ns.exec(process.execPath, ['-e', script])) as { status: number; body: unknown };
 }
 
@@ -36,6 +46,7 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
         PATH: process.env.PATH ?? '',
         TUNNELGATE_STORE: `sqlite:${join(dir, 'relay.db')}`,
         TUNNELGATE_FIREWALL: 'iptables',
+        TUNNELGATE_API_TOKEN_FILE: join(dir, 'token'),
         TUNNELGATE_LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',
@@ -56,6 +67,7 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
   beforeAll(async () => {
     ns = new Netns();
     dir = mkdtempSync(join(tmpdir(), 'tunnel-api-fw-'));
+    writeFileSync(join(dir, 'token'), TOKEN, { mode: 0o600 });
     store = new SqliteStore({ path: join(dir, 'relay.db') });
     await store.devices.put({
       id: 'dev-1',
@@ -126,6 +138,37 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     );
   });
 
+  it("answers a connect only once the client's REDIRECT rule is in the kernel", async () => {
+    await store.accounts.create({
+      id: 'acc-1',
+      username: 'bob',
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+      deviceId: 'dev-1',
+      protocols: ['openvpn'],
+      cidrWhitelist: [],
+      quotaBytes: null,
+      usedBytes: 0,
+      maxConnections: null,
+      enabled: true,
+      createdAt: T,
+      updatedAt: T,
+    });
+    const answer = fetchInside(ns, 'http://127.0.0.1:8081/v1/openvpn/connect', {
+      username: 'bob',
+      commonName: 'bob',
+      vpnIp: '10.9.0.42',
+      realIp: '203.0.113.9',
+      realPort: 40000,
+      connectedAt: T,
+    });
+    const text = ns.exec('iptables-save', ['-t', 'nat']);
+    expect(answer.status).toBe(200);
+    const sessionId = (answer.body as { sessionId: string }).sessionId;
+    expect(text).toContain(
+      `-A TG-C-10-9-0 -s 10.9.0.42/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:${sessionId}" -j REDIRECT --to-ports 12345`,
+    );
+  });
+
   it('stops cleanly on SIGTERM and, restarted, finds the kernel exactly as desired', async () => {
     const before = rules();
     expect(await stop()).toBe(0);
@@ -137,7 +180,7 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
       "fetch('http://127.0.0.1:8081/metrics').then(r=>r.text()).then(console.log)",
     ]);
     expect(metrics).toMatch(
-      /^tunnelgate_firewall_rules\{chain="ipv4:TG-C-10-9-0",app="tunnel-api"\} 1$/m,
+      /^tunnelgate_firewall_rules\{chain="ipv4:TG-C-10-9-0",app="tunnel-api"\} 2$/m,
     );
     expect(metrics).toMatch(
       /^tunnelgate_firewall_sync_duration_seconds_count\{app="tunnel-api"\} [1-9]/m,

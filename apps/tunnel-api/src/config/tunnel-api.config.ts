@@ -24,6 +24,8 @@ const schema = z.pipe(
         ),
       'sqlite:./data/tunnelgate.db',
     ),
+    TUNNELGATE_API_TOKEN_FILE: z._default(z.string().check(z.minLength(1)), './data/api-token'),
+    TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: intField(60_000, 1000, 3_600_000),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
     TUNNELGATE_FIREWALL_RESYNC_MS: intField(10_000, 1000, 3_600_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
@@ -48,6 +50,8 @@ const schema = z.pipe(
   z.transform((env) => ({
     listen: env.TUNNELGATE_API_LISTEN,
     storeUrl: env.TUNNELGATE_STORE,
+    tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
+    deviceOfflineAfterMs: env.TUNNELGATE_DEVICE_OFFLINE_AFTER_MS,
     firewall: env.TUNNELGATE_FIREWALL,
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
     firewallSettings: {

@@ -36,6 +36,9 @@ export class RedisChanges implements ChangeFeed {
   }
 
   async since(after: number, limit: number): Promise<Change[]> {
+    // The head is read before the range: every change up to it had committed, so if the range
+    // then misses any of them they were trimmed. (Read after, a write in between looks like a gap.)
+    const head = await this.currentRevision();
     const entries = (await this.redis.xrange(
       this.keys.changes(),
       `(${after}-0`,
@@ -46,7 +49,7 @@ export class RedisChanges implements ChangeFeed {
     const changes = entries.map(toChange);
     // Revisions have no gaps, so a gap after `after` means the stream was trimmed past it.
     const first = changes[0]?.revision;
-    const gap = first !== undefined ? first > after + 1 : (await this.currentRevision()) > after;
+    const gap = first !== undefined ? first > after + 1 : head > after;
     if (gap) throw new StoreError('REVISION_COMPACTED', `changes after ${after} were trimmed`);
     return changes;
   }

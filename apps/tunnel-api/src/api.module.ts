@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsService } from './accounts/accounts.service';
+import { PasswordHasher } from './accounts/password-hasher';
+import { ApiTokenGuard } from './auth/api-token.guard';
+import { DevicesController } from './devices/devices.controller';
+import { DevicesService } from './devices/devices.service';
+import { FirewallModule } from './firewall/firewall.module';
+import { OpenvpnController } from './openvpn/openvpn.controller';
+import { OpenvpnService } from './openvpn/openvpn.service';
+import { SessionCloser } from './sessions/session-closer';
+import { SessionsController } from './sessions/sessions.controller';
+import { StoreModule } from './store/store.module';
+
+/** The /v1 API: every controller here sits behind the bearer token guard. */
+@Module({
+  imports: [StoreModule, FirewallModule],
+  controllers: [OpenvpnController, AccountsController, DevicesController, SessionsController],
+  providers: [
+    ApiTokenGuard,
+    PasswordHasher,
+    AccountsService,
+    DevicesService,
+    OpenvpnService,
+    SessionCloser,
+  ],
+})
+export class ApiModule {}

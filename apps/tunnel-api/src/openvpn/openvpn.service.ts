@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  isOverQuota,
+  type OpenvpnAuthRequest,
+  type OpenvpnAuthResponse,
+  type OpenvpnConnectRequest,
+  type OpenvpnConnectResponse,
+  type OpenvpnDisconnectRequest,
+  type OpenvpnDisconnectResponse,
+} from '@tunnelgate/sessions';
+import type { Store } from '@tunnelgate/store';
+import * as ipaddr from 'ipaddr.js';
+import { PasswordHasher } from '../accounts/password-hasher';
+import { FirewallService } from '../firewall/firewall.service';
+import { ApiError } from '../http/api-error';
+import { SessionCloser } from '../sessions/session-closer';
+import { InjectStore } from '../store/store.module';
+
+function inWhitelist(ip: string, cidrs: readonly string[]): boolean {
+  if (cidrs.length === 0) return true;
+  const address = ipaddr.process(ip);
+  return cidrs.some((cidr) => {
+    const [range, bits] = ipaddr.parseCIDR(cidr);
+    return address.kind() === range.kind() && address.match(range, bits);
+  });
+}
+
+/** OpenVPN's three hooks, as tunnel-api answers them. */
+@Injectable()
+export class OpenvpnService {
+  private readonly logger = new Logger('OpenVPN');
+
+  constructor(
+    @InjectStore() private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly firewall: FirewallService,
+    private readonly closer: SessionCloser,
+  ) {}
+
+  /** Every rejection is a 401 whose message the customer's client shows. */
+  async auth(request: OpenvpnAuthRequest): Promise<OpenvpnAuthResponse> {
+    const account = await this.store.accounts.getByUsername(request.username);
+    const passwordOk = await this.hasher.verify(account?.passwordHash, request.password);
+    const reject = (
+      code:
+        | 'WRONG_PASSWORD'
+        | 'ACCOUNT_DISABLED'
+        | 'PROTOCOL_NOT_ALLOWED'
+        | 'SOURCE_NOT_ALLOWED'
+        | 'OVER_QUOTA',
+      message: string,
+    ) => {
+      this.logger.warn({
+        message: 'openvpn auth rejected',
+        username: request.username,
+        clientIp: request.realIp,
+        code,
+      });
+      return new ApiError(code, message, undefined, 401);
+    };
+    if (!account || !passwordOk) throw reject('WRONG_PASSWORD', 'wrong username or password');
+    if (!account.enabled) throw reject('ACCOUNT_DISABLED', 'account disabled');
+    if (!account.protocols.includes('openvpn'))
+      throw reject('PROTOCOL_NOT_ALLOWED', 'OpenVPN is not enabled for this account');
+    if (!inWhitelist(request.realIp, account.cidrWhitelist))
+      throw reject('SOURCE_NOT_ALLOWED', 'connecting from an address outside the whitelist');
+    if (isOverQuota(account)) throw reject('OVER_QUOTA', 'traffic quota used up');
+    return { ok: true, accountId: account.id };
+  }
+
+  /**
+   * Answers only once the session is stored and its REDIRECT rule is in the kernel: the hook
+   * admits the client on this answer alone. The same connect twice (a retried hook) yields the
+   * same session; an older session still on the VPN IP (missed disconnect) is closed first.
+   */
+  async connect(request: OpenvpnConnectRequest): Promise<OpenvpnConnectResponse> {
+    const account = await this.store.accounts.getByUsername(request.username);
+    if (!account) throw new ApiError('NOT_FOUND', `unknown account ${request.username}`);
+    if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'account disabled');
+    if (!account.protocols.includes('openvpn'))
+      throw new ApiError('PROTOCOL_NOT_ALLOWED', 'OpenVPN is not enabled for this account');
+    if (isOverQuota(account)) throw new ApiError('OVER_QUOTA', 'traffic quota used up');
+    const device = await this.store.devices.get(account.deviceId);
+    if (device?.status !== 'online')
+      throw new ApiError('DEVICE_OFFLINE', `device ${account.deviceId} of this account is offline`);
+
+    const existing = await this.store.sessions.findActiveByVpnIp(request.vpnIp);
+    if (
+      existing &&
+      existing.commonName === request.commonName &&
+      existing.connectedAt === request.connectedAt
+    ) {
+      await this.syncOrFail(existing.id);
+      return { sessionId: existing.id, config: [] };
+    }
+    if (existing) await this.closer.close(existing, 'replaced');
+
+    const session = await this.store.sessions.create({
+      id: randomUUID(),
+      accountId: account.id,
+      username: account.username,
+      commonName: request.commonName,
+      vpnIp: request.vpnIp,
+      vpnIp6: request.vpnIp6 ?? null,
+      realIp: request.realIp,
+      realPort: request.realPort,
+      deviceId: device.id,
+      upstream: { host: device.vpnIp, port: device.httpPort },
+      connectedAt: request.connectedAt,
+      closedAt: null,
+      closeReason: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      state: 'active',
+    });
+    try {
+      await this.syncOrFail(session.id);
+    } catch (error) {
+      // Not admitted: leave no active session behind for a client OpenVPN will reject.
+      await this.closer.close(session, 'disconnect');
+      throw error;
+    }
+    this.logger.log({
+      message: 'client connected',
+      sessionId: session.id,
+      clientIp: session.vpnIp,
+      deviceId: device.id,
+    });
+    return { sessionId: session.id, config: [] };
+  }
+
+  /** Closes the session with this identity, if it is still the active one; a no-op otherwise. */
+  async disconnect(request: OpenvpnDisconnectRequest): Promise<OpenvpnDisconnectResponse> {
+    const active = await this.store.sessions.findActiveByVpnIp(request.vpnIp);
+    if (
+      !active ||
+      active.commonName !== request.commonName ||
+      active.connectedAt !== request.connectedAt
+    ) {
+      return { closed: false };
+    }
+    // OpenVPN's bytes_received is what the client sent: the session's bytes in.
+    const session = await this.closer.close(active, 'disconnect', {
+      bytesIn: request.bytesReceived,
+      bytesOut: request.bytesSent,
+    });
+    await this.firewall.sync().catch((error: Error) =>
+      this.logger.warn({
+        message: 'firewall sync after disconnect failed; the retry will remove the rule',
+        error: error.message,
+      }),
+    );
+    return { closed: true, session };
+  }
+
+  private async syncOrFail(sessionId: string): Promise<void> {
+    try {
+      await this.firewall.sync();
+    } catch (error) {
+      this.logger.error({
+        message: 'firewall sync failed during connect',
+        sessionId,
+        error: (error as Error).message,
+      });
+      throw new ApiError('FIREWALL_UNAVAILABLE', 'the relay cannot program its firewall right now');
+    }
+  }
+}

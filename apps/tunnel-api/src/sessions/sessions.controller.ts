@@ -1,0 +1,48 @@
+import { Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { API_ROUTES, idSchema } from '@tunnelgate/sessions';
+import type { Store } from '@tunnelgate/store';
+import * as z from 'zod/mini';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { FirewallService } from '../firewall/firewall.service';
+import { ApiError } from '../http/api-error';
+import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { InjectStore } from '../store/store.module';
+import { SessionCloser } from './session-closer';
+
+const idParam = new ZodValidationPipe(idSchema);
+const filterSchema = z.strictObject({
+  accountId: z.optional(idSchema),
+  deviceId: z.optional(idSchema),
+});
+
+@Controller(API_ROUTES.sessions)
+@UseGuards(ApiTokenGuard)
+export class SessionsController {
+  constructor(
+    @InjectStore() private readonly store: Store,
+    private readonly closer: SessionCloser,
+    private readonly firewall: FirewallService,
+  ) {}
+
+  @Get()
+  list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {
+    return this.store.sessions.listActive(filter);
+  }
+
+  @Get(':id')
+  async get(@Param('id', idParam) id: string) {
+    const session = await this.store.sessions.get(id);
+    if (!session) throw new ApiError('NOT_FOUND', `no session ${id}`);
+    return session;
+  }
+
+  /** Ends the session now: its rule goes (the gateway closes its connections from the feed). */
+  @Post(':id/kick')
+  async kick(@Param('id', idParam) id: string) {
+    const session = await this.get(id);
+    if (session.state !== 'active') return session;
+    const closed = await this.closer.close(session, 'kicked');
+    await this.firewall.sync();
+    return closed;
+  }
+}

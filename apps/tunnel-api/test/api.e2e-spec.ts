@@ -1,0 +1,356 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createNestLogger } from '@tunnelgate/app-runtime';
+import { createTunnelApi } from '../src/bootstrap';
+import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
+
+const TOKEN = 'api-test-token-0123456789abcdef';
+const T0 = '2026-01-01T10:00:00.000Z';
+const T1 = '2026-01-01T11:00:00.000Z';
+
+let dir: string;
+let app: NestFastifyApplication;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function call(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  token: string | null = TOKEN,
+): Promise<Answer> {
+  const res = await app.inject({
+    method,
+    url,
+    ...(payload === undefined
+      ? {}
+      : typeof payload === 'string'
+        ? { payload, headers: { 'content-type': 'application/json' } }
+        : { payload: payload as object }),
+    ...(token === null
+      ? {}
+      : {
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}),
+          },
+        }),
+  });
+  return {
+    status: res.statusCode,
+    body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {},
+  };
+}
+
+const connect = (overrides: Record<string, unknown> = {}) => ({
+  username: 'alice',
+  commonName: 'alice',
+  vpnIp: '10.9.0.6',
+  realIp: '203.0.113.9',
+  realPort: 50000,
+  connectedAt: T0,
+  ...overrides,
+});
+const disconnect = (overrides: Record<string, unknown> = {}) => ({
+  username: 'alice',
+  commonName: 'alice',
+  vpnIp: '10.9.0.6',
+  connectedAt: T0,
+  bytesReceived: 100,
+  bytesSent: 200,
+  durationSeconds: 5,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tunnel-api-v1-'));
+  const config = parseTunnelApiConfig({
+    TUNNELGATE_STORE: `sqlite:${join(dir, 'api.db')}`,
+    TUNNELGATE_FIREWALL: 'off',
+    TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '1500',
+  });
+  app = await createTunnelApi(
+    config,
+    createNestLogger({ app: 'tunnel-api', level: 'error', stream: new PassThrough() }),
+    TOKEN,
+  );
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  expect(
+    (
+      await call('PUT', '/v1/devices/dev-1', {
+        name: 'phone 1',
+        vpnIp: '192.168.255.10',
+        basePort: 20000,
+      })
+    ).status,
+  ).toBe(200);
+  expect((await call('POST', '/v1/devices/dev-1/connected')).body).toMatchObject({
+    status: 'online',
+  });
+  const created = await call('POST', '/v1/accounts', {
+    id: 'acc-alice',
+    username: 'alice',
+    password: 'correct horse',
+    deviceId: 'dev-1',
+  });
+  expect(created.status).toBe(201);
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the /v1 API guards and validation', () => {
+  it('refuses every /v1 route without the bearer token, and a wrong one', async () => {
+    expect((await call('GET', '/v1/accounts', undefined, null)).status).toBe(401);
+    expect((await call('GET', '/v1/accounts', undefined, 'wrong-token')).body).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'a valid bearer token is required' },
+    });
+    expect((await call('POST', '/v1/openvpn/connect', connect(), null)).status).toBe(401);
+    expect((await call('GET', '/healthz', undefined, null)).status).toBe(200);
+  });
+
+  it('answers 400 naming the bad fields, and refuses unknown ones', async () => {
+    const bad = await call(
+      'POST',
+      '/v1/openvpn/connect',
+      connect({ vpnIp: '10.9.0.999', realPort: 0, extra: true }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    const details = (bad.body['error'] as { details: string[] }).details;
+    expect(details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^vpnIp: /),
+        expect.stringMatching(/^realPort: /),
+        expect.stringMatching(/extra/),
+      ]),
+    );
+  });
+
+  it('answers 400 to a body that is not JSON at all', async () => {
+    const res = await call('POST', '/v1/openvpn/auth', '{"username": "alice", "pass');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+  });
+});
+
+describe('accounts', () => {
+  it('never shows the password hash, and pages, edits and deletes', async () => {
+    const created = await call('POST', '/v1/accounts', {
+      id: 'acc-bob',
+      username: 'bob',
+      password: 'bob-password',
+      deviceId: 'dev-1',
+      quotaBytes: 1000,
+    });
+    expect(created.body).not.toHaveProperty('passwordHash');
+    expect(created.body).toMatchObject({
+      protocols: ['http', 'socks5', 'openvpn'],
+      quotaBytes: 1000,
+      enabled: true,
+    });
+    expect(
+      (
+        await call('POST', '/v1/accounts', {
+          username: 'bob',
+          password: 'another-one',
+          deviceId: 'dev-1',
+        })
+      ).status,
+    ).toBe(409);
+    const page = await call('GET', '/v1/accounts?limit=1');
+    expect(page.body).toMatchObject({ items: [{ id: 'acc-alice' }], nextCursor: 'acc-alice' });
+    expect((await call('PATCH', '/v1/accounts/acc-bob', { maxConnections: 5 })).body).toMatchObject(
+      { maxConnections: 5 },
+    );
+    expect((await call('GET', '/v1/accounts/acc-bob/usage')).body).toEqual({
+      usedBytes: 0,
+      quotaBytes: 1000,
+      activeSessions: 0,
+    });
+    expect((await call('DELETE', '/v1/accounts/acc-bob')).status).toBe(204);
+    expect((await call('GET', '/v1/accounts/acc-bob')).status).toBe(404);
+  });
+});
+
+describe('OpenVPN hooks', () => {
+  // Heartbeats stop counting after 1.5 s here: each test starts with its device freshly seen.
+  beforeEach(async () => {
+    await call('POST', '/v1/devices/dev-1/heartbeat');
+  });
+
+  it('accepts the right password and gives each rejection its reason', async () => {
+    expect(
+      (
+        await call('POST', '/v1/openvpn/auth', {
+          username: 'alice',
+          password: 'correct horse',
+          realIp: '203.0.113.9',
+        })
+      ).body,
+    ).toEqual({
+      ok: true,
+      accountId: 'acc-alice',
+    });
+    const wrong = await call('POST', '/v1/openvpn/auth', {
+      username: 'alice',
+      password: 'nope',
+      realIp: '203.0.113.9',
+    });
+    expect(wrong).toEqual({
+      status: 401,
+      body: { error: { code: 'WRONG_PASSWORD', message: 'wrong username or password' } },
+    });
+    expect(
+      (
+        await call('POST', '/v1/openvpn/auth', {
+          username: 'nobody',
+          password: 'x',
+          realIp: '203.0.113.9',
+        })
+      ).body,
+    ).toMatchObject({
+      error: { code: 'WRONG_PASSWORD' },
+    });
+    await call('PATCH', '/v1/accounts/acc-alice', { cidrWhitelist: ['198.51.100.0/24'] });
+    expect(
+      (
+        await call('POST', '/v1/openvpn/auth', {
+          username: 'alice',
+          password: 'correct horse',
+          realIp: '203.0.113.9',
+        })
+      ).body,
+    ).toMatchObject({
+      error: { code: 'SOURCE_NOT_ALLOWED' },
+    });
+    await call('PATCH', '/v1/accounts/acc-alice', { cidrWhitelist: [], protocols: ['http'] });
+    expect(
+      (
+        await call('POST', '/v1/openvpn/auth', {
+          username: 'alice',
+          password: 'correct horse',
+          realIp: '203.0.113.9',
+        })
+      ).status,
+    ).toBe(401);
+    await call('PATCH', '/v1/accounts/acc-alice', { protocols: ['openvpn'], enabled: false });
+    expect(
+      (
+        await call('POST', '/v1/openvpn/auth', {
+          username: 'alice',
+          password: 'correct horse',
+          realIp: '203.0.113.9',
+        })
+      ).body,
+    ).toMatchObject({
+      error: { code: 'ACCOUNT_DISABLED', message: 'account disabled' },
+    });
+    await call('PATCH', '/v1/accounts/acc-alice', { enabled: true });
+  });
+
+  it('connects once per identity, replaces an older session on a reused IP, and ignores its late disconnect', async () => {
+    const first = await call('POST', '/v1/openvpn/connect', connect());
+    expect(first).toEqual({ status: 200, body: { sessionId: expect.any(String), config: [] } });
+    expect((await call('POST', '/v1/openvpn/connect', connect())).body['sessionId']).toBe(
+      first.body['sessionId'],
+    );
+
+    const second = await call('POST', '/v1/openvpn/connect', connect({ connectedAt: T1 }));
+    expect(second.body['sessionId']).not.toBe(first.body['sessionId']);
+    expect(
+      (await call('GET', `/v1/sessions/${String(first.body['sessionId'])}`)).body,
+    ).toMatchObject({ state: 'closed', closeReason: 'replaced' });
+
+    expect((await call('POST', '/v1/openvpn/disconnect', disconnect())).body).toEqual({
+      closed: false,
+    });
+    expect(
+      (await call('GET', `/v1/sessions/${String(second.body['sessionId'])}`)).body,
+    ).toMatchObject({ state: 'active' });
+
+    const closed = await call('POST', '/v1/openvpn/disconnect', disconnect({ connectedAt: T1 }));
+    expect(closed.body).toMatchObject({
+      closed: true,
+      session: { state: 'closed', bytesIn: 100, bytesOut: 200, closeReason: 'disconnect' },
+    });
+    expect(
+      (await call('POST', '/v1/openvpn/disconnect', disconnect({ connectedAt: T1 }))).body,
+    ).toEqual({ closed: false });
+  });
+
+  it('answers a disconnect after a failed connect with a 200 no-op', async () => {
+    expect(
+      await call('POST', '/v1/openvpn/disconnect', disconnect({ vpnIp: '10.9.0.77' })),
+    ).toEqual({ status: 200, body: { closed: false } });
+  });
+
+  it('refuses unknown (404), disabled (403) and device-offline (503) connects', async () => {
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/openvpn/connect',
+          connect({ username: 'ghost', commonName: 'ghost' }),
+        )
+      ).status,
+    ).toBe(404);
+    await call('PATCH', '/v1/accounts/acc-alice', { enabled: false });
+    expect((await call('POST', '/v1/openvpn/connect', connect({ vpnIp: '10.9.0.8' }))).status).toBe(
+      403,
+    );
+    await call('PATCH', '/v1/accounts/acc-alice', { enabled: true });
+    await call('POST', '/v1/devices/dev-1/disconnected');
+    const offline = await call('POST', '/v1/openvpn/connect', connect({ vpnIp: '10.9.0.8' }));
+    expect(offline).toEqual({
+      status: 503,
+      body: {
+        error: { code: 'DEVICE_OFFLINE', message: 'device dev-1 of this account is offline' },
+      },
+    });
+    await call('POST', '/v1/devices/dev-1/connected');
+  });
+
+  it('takes a device offline when its heartbeats stop', async () => {
+    await call('POST', '/v1/devices/dev-1/heartbeat');
+    expect((await call('GET', '/v1/devices/dev-1')).body).toMatchObject({
+      status: 'online',
+      hasProxyCredentials: false,
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await call('GET', '/v1/devices/dev-1')).body).toMatchObject({ status: 'offline' });
+    expect((await call('POST', '/v1/openvpn/connect', connect({ vpnIp: '10.9.0.9' }))).status).toBe(
+      503,
+    );
+    await call('POST', '/v1/devices/dev-1/connected');
+  });
+
+  it('kicks a session, and lists only active ones', async () => {
+    const session = await call(
+      'POST',
+      '/v1/openvpn/connect',
+      connect({ vpnIp: '10.9.0.10', connectedAt: '2026-01-02T00:00:00.000Z' }),
+    );
+    const id = String(session.body['sessionId']);
+    expect(
+      (
+        (await call('GET', '/v1/sessions?accountId=acc-alice')).body as unknown as { id: string }[]
+      ).map((s) => s.id),
+    ).toContain(id);
+    expect((await call('POST', `/v1/sessions/${id}/kick`)).body).toMatchObject({
+      state: 'closed',
+      closeReason: 'kicked',
+    });
+    expect(
+      ((await call('GET', '/v1/sessions')).body as unknown as { id: string }[]).map((s) => s.id),
+    ).not.toContain(id);
+  });
+});
