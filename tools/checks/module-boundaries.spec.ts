@@ -76,7 +76,10 @@ describe('module boundaries (real ESLint, real project graph)', () => {
   });
 
   it('fails classic zod anywhere (the workspace uses zod/mini)', async () => {
-    const problems = await lintAsIfIn('apps/tunnel-api', `import { z } from 'zod';\nexport const probe = z.string();\n`);
+    const problems = await lintAsIfIn(
+      'apps/tunnel-api',
+      `import { z } from 'zod';\nexport const probe = z.string();\n`,
+    );
     expect(problems).toEqual([expect.stringMatching(/^no-restricted-imports: .*zod\/mini/)]);
   });
 

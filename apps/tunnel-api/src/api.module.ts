@@ -6,17 +6,26 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesService } from './devices/devices.service';
 import { FirewallModule } from './firewall/firewall.module';
+import { RelayMetrics } from './metrics/relay-metrics';
 import { OpenvpnController } from './openvpn/openvpn.controller';
 import { OpenvpnService } from './openvpn/openvpn.service';
 import { SessionCloser } from './sessions/session-closer';
 import { SessionsController } from './sessions/sessions.controller';
+import { SessionsWatchController } from './sessions/sessions-watch.controller';
 import { StoreModule } from './store/store.module';
 
 /** The /v1 API: every controller here sits behind the bearer token guard. */
 @Module({
   imports: [StoreModule, FirewallModule],
-  controllers: [OpenvpnController, AccountsController, DevicesController, SessionsController],
+  controllers: [
+    OpenvpnController,
+    AccountsController,
+    DevicesController,
+    SessionsWatchController,
+    SessionsController,
+  ],
   providers: [
+    RelayMetrics,
     ApiTokenGuard,
     PasswordHasher,
     AccountsService,

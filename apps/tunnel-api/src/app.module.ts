@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiModule } from './api.module';
+import { DocsModule } from './docs/docs.module';
 import { API_TOKEN } from './auth/api-token.guard';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { tunnelApiConfigNamespace, type TunnelApiConfig } from './config/tunnel-api.config';
@@ -30,6 +31,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         ApiModule,
+        DocsModule,
       ],
     };
   }

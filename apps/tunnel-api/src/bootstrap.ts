@@ -2,17 +2,41 @@ import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { METRICS_REGISTRY, type MetricsRegistry } from './metrics/metrics.module';
+import { instrumentRequests } from './metrics/request-metrics';
 import type { TunnelApiConfig } from './config/tunnel-api.config';
 
 /** Builds the app without listening, so tests can drive it on a port of their choosing. */
+const served = new WeakMap<NestFastifyApplication, string[]>();
+
+/** Every route the server registered, `METHOD /path` (HEAD excluded): what /docs must cover. */
+export function servedRoutes(app: NestFastifyApplication): string[] {
+  return served.get(app) ?? [];
+}
+
 export async function createTunnelApi(
   config: TunnelApiConfig,
   logger: LoggerService,
   apiToken: string,
 ): Promise<NestFastifyApplication> {
-  return NestFactory.create<NestFastifyApplication>(
+  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false });
+  const routes: string[] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, apiToken),
-    new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false }),
-    { logger, abortOnError: false },
+    adapter,
+    {
+      logger,
+      abortOnError: false,
+    },
   );
+  served.set(app, routes);
+  instrumentRequests(
+    app.getHttpAdapter().getInstance(),
+    app.get<MetricsRegistry>(METRICS_REGISTRY),
+  );
+  return app;
 }

@@ -1,10 +1,11 @@
+import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
-import { createTunnelApi } from '../src/bootstrap';
+import { createTunnelApi, servedRoutes } from '../src/bootstrap';
 import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
 
 const TOKEN = 'api-test-token-0123456789abcdef';
@@ -352,5 +353,109 @@ describe('OpenVPN hooks', () => {
     expect(
       ((await call('GET', '/v1/sessions')).body as unknown as { id: string }[]).map((s) => s.id),
     ).not.toContain(id);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('documents every route the server has, with the contract schemas', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs' });
+    expect(res.statusCode).toBe(200);
+    const document = JSON.parse(res.body) as {
+      openapi: string;
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    // Every route Fastify registered, as the server itself recorded them.
+    const served = new Set(servedRoutes(app).map((r) => r.replace(/:(\w+)/g, '{$1}')));
+    expect(served.size).toBeGreaterThan(20);
+    expect([...served].filter((route) => !documented.has(route))).toEqual([]);
+    const connect = document.paths['/v1/openvpn/connect']?.['post'] as {
+      requestBody: { content: Record<string, { schema: { required: string[] } }> };
+    };
+    expect(connect.requestBody.content['application/json']?.schema.required).toEqual(
+      expect.arrayContaining([
+        'username',
+        'commonName',
+        'vpnIp',
+        'realIp',
+        'realPort',
+        'connectedAt',
+      ]),
+    );
+  });
+});
+
+describe('metrics', () => {
+  it('counts connects by outcome, sessions, devices and request latency per route', async () => {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(
+      /^tunnelgate_openvpn_connects_total\{outcome="admitted",app="tunnel-api"\} [1-9]/m,
+    );
+    expect(text).toMatch(
+      /^tunnelgate_openvpn_connects_total\{outcome="DEVICE_OFFLINE",app="tunnel-api"\} [1-9]/m,
+    );
+    expect(text).toMatch(/^tunnelgate_devices_online\{app="tunnel-api"\} 1$/m);
+    expect(text).toMatch(/^tunnelgate_sessions_active\{app="tunnel-api"\} \d+$/m);
+    expect(text).toMatch(
+      /^tunnelgate_api_request_duration_seconds_count\{app="tunnel-api",route="\/v1\/accounts\/:id",method="GET",status="404"\} [1-9]/m,
+    );
+  });
+});
+
+describe('session watch (NDJSON)', () => {
+  it('streams a snapshot, then each session change, in order', async () => {
+    await app.listen(0, '127.0.0.1');
+    const url = `${await app.getUrl()}/v1/sessions/watch`;
+    const lines: Record<string, unknown>[] = [];
+    const request = get(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+      request.on('response', resolve),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/x-ndjson');
+    let buffer = '';
+    response.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const part of parts) lines.push(JSON.parse(part) as Record<string, unknown>);
+    });
+    const until = async (n: number) => {
+      for (let i = 0; i < 100 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(1);
+    expect(lines[0]).toMatchObject({
+      type: 'snapshot',
+      revision: expect.any(Number),
+      sessions: expect.any(Array),
+    });
+    await call('POST', '/v1/devices/dev-1/heartbeat');
+    const connected = await call(
+      'POST',
+      '/v1/openvpn/connect',
+      connect({ vpnIp: '10.9.0.20', connectedAt: '2026-01-03T00:00:00.000Z' }),
+    );
+    const id = String(connected.body['sessionId']);
+    await call('POST', `/v1/sessions/${id}/kick`);
+    await until(3);
+    request.destroy();
+    const mine = lines.filter(
+      (l) => l['type'] === 'change' && (l['session'] as { id: string }).id === id,
+    );
+    expect(mine.map((l) => [l['op'], (l['session'] as { state: string }).state])).toEqual([
+      ['created', 'active'],
+      ['updated', 'closed'],
+    ]);
+    expect(Number(mine[1]!['revision'])).toBeGreaterThan(Number(mine[0]!['revision']));
+    expect(Number(mine[0]!['revision'])).toBeGreaterThan(Number(lines[0]!['revision']));
+  });
+
+  it('refuses a watch without the token', async () => {
+    expect((await call('GET', '/v1/sessions/watch', undefined, null)).status).toBe(401);
   });
 });

@@ -1,3 +1,4 @@
+import { ApiRoute } from '../docs/api-route.decorator';
 import {
   Body,
   Controller,
@@ -34,6 +35,11 @@ export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Post()
+  @ApiRoute({
+    summary: 'Create an account (the password is stored as an argon2id hash)',
+    body: accountCreateRequestSchema,
+    errors: { 409: 'id or username taken' },
+  })
   create(
     @Body(new ZodValidationPipe(accountCreateRequestSchema))
     body: z.output<typeof accountCreateRequestSchema>,
@@ -42,16 +48,23 @@ export class AccountsController {
   }
 
   @Get()
+  @ApiRoute({ summary: 'List accounts, paged by id', query: pageQuerySchema })
   list(@Query(new ZodValidationPipe(pageQuerySchema)) query: PageQuery) {
     return this.accounts.list(query);
   }
 
   @Get(':id')
+  @ApiRoute({ summary: 'One account (never its hash)', errors: { 404: 'no such account' } })
   get(@Param('id', idParam) id: string) {
     return this.accounts.get(id);
   }
 
   @Patch(':id')
+  @ApiRoute({
+    summary: 'Change an account; disabling it ends its sessions',
+    body: accountUpdateRequestSchema,
+    errors: { 404: 'no such account' },
+  })
   update(
     @Param('id', idParam) id: string,
     @Body(new ZodValidationPipe(accountUpdateRequestSchema)) body: AccountUpdateRequest,
@@ -60,6 +73,11 @@ export class AccountsController {
   }
 
   @Put(':id/password')
+  @ApiRoute({
+    summary: 'Set the password',
+    body: accountPasswordRequestSchema,
+    errors: { 404: 'no such account' },
+  })
   setPassword(
     @Param('id', idParam) id: string,
     @Body(new ZodValidationPipe(accountPasswordRequestSchema)) body: { password: string },
@@ -69,16 +87,26 @@ export class AccountsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiRoute({
+    summary: 'Delete an account and end its sessions',
+    errors: { 404: 'no such account' },
+  })
   delete(@Param('id', idParam) id: string) {
     return this.accounts.delete(id);
   }
 
   @Get(':id/usage')
+  @ApiRoute({
+    summary: 'Bytes used, quota and active sessions',
+    errors: { 404: 'no such account' },
+  })
   usage(@Param('id', idParam) id: string) {
     return this.accounts.usage(id);
   }
 
   @Post(':id/usage/reset')
+  @HttpCode(200)
+  @ApiRoute({ summary: 'Reset the used-bytes counter', errors: { 404: 'no such account' } })
   resetUsage(@Param('id', idParam) id: string) {
     return this.accounts.resetUsage(id);
   }

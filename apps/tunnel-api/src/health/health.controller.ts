@@ -1,4 +1,5 @@
 import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiRoute } from '../docs/api-route.decorator';
 import { API_ROUTES } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import { FirewallService } from '../firewall/firewall.service';
@@ -16,6 +17,7 @@ export class HealthController {
 
   /** Alive: the process answers. Restart-worthy only when this fails. */
   @Get(API_ROUTES.healthz)
+  @ApiRoute({ summary: 'Liveness: the process answers' })
   healthz() {
     return { status: 'ok' };
   }
@@ -25,6 +27,10 @@ export class HealthController {
    * succeeded, and the last sync did), so a connect can be admitted with its rule in place.
    */
   @Get(API_ROUTES.readyz)
+  @ApiRoute({
+    summary: 'Readiness: store up and firewall in sync',
+    errors: { 503: 'not ready, with the failing check' },
+  })
   async readyz() {
     const store = await this.store.ping().then(
       () => 'ok',
@@ -40,6 +46,7 @@ export class HealthController {
 
   @Get(API_ROUTES.metrics)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiRoute({ summary: 'Prometheus metrics' })
   metricsText(): Promise<string> {
     return this.metrics.metrics();
   }

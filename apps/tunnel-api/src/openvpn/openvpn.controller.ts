@@ -1,7 +1,11 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiRoute } from '../docs/api-route.decorator';
 import {
   API_ROUTES,
   openvpnAuthRequestSchema,
+  openvpnAuthResponseSchema,
+  openvpnConnectResponseSchema,
+  openvpnDisconnectResponseSchema,
   openvpnConnectRequestSchema,
   openvpnDisconnectRequestSchema,
   type OpenvpnAuthRequest,
@@ -19,18 +23,39 @@ export class OpenvpnController {
 
   @Post(API_ROUTES.openvpnAuth)
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'auth-user-pass-verify',
+    body: openvpnAuthRequestSchema,
+    response: openvpnAuthResponseSchema,
+    errors: { 401: 'rejected, with the reason for the client' },
+  })
   auth(@Body(new ZodValidationPipe(openvpnAuthRequestSchema)) body: OpenvpnAuthRequest) {
     return this.openvpn.auth(body);
   }
 
   @Post(API_ROUTES.openvpnConnect)
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'client-connect: answers once the session is stored and its rule is in the kernel',
+    body: openvpnConnectRequestSchema,
+    response: openvpnConnectResponseSchema,
+    errors: {
+      403: 'account disabled, over quota or without OpenVPN',
+      404: 'unknown account',
+      503: 'device offline or firewall unavailable',
+    },
+  })
   connect(@Body(new ZodValidationPipe(openvpnConnectRequestSchema)) body: OpenvpnConnectRequest) {
     return this.openvpn.connect(body);
   }
 
   @Post(API_ROUTES.openvpnDisconnect)
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'client-disconnect (idempotent: unknown or closed sessions are a no-op)',
+    body: openvpnDisconnectRequestSchema,
+    response: openvpnDisconnectResponseSchema,
+  })
   disconnect(
     @Body(new ZodValidationPipe(openvpnDisconnectRequestSchema)) body: OpenvpnDisconnectRequest,
   ) {

@@ -15,6 +15,7 @@ import { PasswordHasher } from '../accounts/password-hasher';
 import { FirewallService } from '../firewall/firewall.service';
 import { ApiError } from '../http/api-error';
 import { SessionCloser } from '../sessions/session-closer';
+import { RelayMetrics } from '../metrics/relay-metrics';
 import { InjectStore } from '../store/store.module';
 
 function inWhitelist(ip: string, cidrs: readonly string[]): boolean {
@@ -36,6 +37,7 @@ export class OpenvpnService {
     private readonly hasher: PasswordHasher,
     private readonly firewall: FirewallService,
     private readonly closer: SessionCloser,
+    private readonly metrics: RelayMetrics,
   ) {}
 
   /** Every rejection is a 401 whose message the customer's client shows. */
@@ -75,6 +77,17 @@ export class OpenvpnService {
    * same session; an older session still on the VPN IP (missed disconnect) is closed first.
    */
   async connect(request: OpenvpnConnectRequest): Promise<OpenvpnConnectResponse> {
+    try {
+      const answer = await this.admit(request);
+      this.metrics.connects.inc({ outcome: 'admitted' });
+      return answer;
+    } catch (error) {
+      this.metrics.connects.inc({ outcome: error instanceof ApiError ? error.code : 'INTERNAL' });
+      throw error;
+    }
+  }
+
+  private async admit(request: OpenvpnConnectRequest): Promise<OpenvpnConnectResponse> {
     const account = await this.store.accounts.getByUsername(request.username);
     if (!account) throw new ApiError('NOT_FOUND', `unknown account ${request.username}`);
     if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'account disabled');

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiRoute } from '../docs/api-route.decorator';
 import { API_ROUTES, idSchema } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import * as z from 'zod/mini';
@@ -25,11 +26,13 @@ export class SessionsController {
   ) {}
 
   @Get()
+  @ApiRoute({ summary: 'Active sessions, by account or device', query: filterSchema })
   list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {
     return this.store.sessions.listActive(filter);
   }
 
   @Get(':id')
+  @ApiRoute({ summary: 'One session, active or closed', errors: { 404: 'no such session' } })
   async get(@Param('id', idParam) id: string) {
     const session = await this.store.sessions.get(id);
     if (!session) throw new ApiError('NOT_FOUND', `no session ${id}`);
@@ -38,6 +41,8 @@ export class SessionsController {
 
   /** Ends the session now: its rule goes (the gateway closes its connections from the feed). */
   @Post(':id/kick')
+  @HttpCode(200)
+  @ApiRoute({ summary: 'End a session now', errors: { 404: 'no such session' } })
   async kick(@Param('id', idParam) id: string) {
     const session = await this.get(id);
     if (session.state !== 'active') return session;
