@@ -8,6 +8,7 @@ import { DevicesService } from './devices/devices.service';
 import { FirewallModule } from './firewall/firewall.module';
 import { RelayMetrics } from './metrics/relay-metrics';
 import { OpenvpnController } from './openvpn/openvpn.controller';
+import { ProfilesController } from './profiles/profiles.controller';
 import { OpenvpnService } from './openvpn/openvpn.service';
 import { SessionCloser } from './sessions/session-closer';
 import { SessionsController } from './sessions/sessions.controller';
@@ -23,6 +24,7 @@ import { StoreModule } from './store/store.module';
     DevicesController,
     SessionsWatchController,
     SessionsController,
+    ProfilesController,
   ],
   providers: [
     RelayMetrics,

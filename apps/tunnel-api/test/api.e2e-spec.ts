@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -75,7 +75,17 @@ beforeAll(async () => {
     TUNNELGATE_STORE: `sqlite:${join(dir, 'api.db')}`,
     TUNNELGATE_FIREWALL: 'off',
     TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '1500',
+    TUNNELGATE_OPENVPN_REMOTE: 'relay1.example.net',
+    TUNNELGATE_OPENVPN_CA_FILE: join(dir, 'ca.crt'),
+    TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: join(
+      __dirname,
+      '../../../deployments/openvpn/client.ovpn.template',
+    ),
   });
+  writeFileSync(
+    join(dir, 'ca.crt'),
+    '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n',
+  );
   app = await createTunnelApi(
     config,
     createNestLogger({ app: 'tunnel-api', level: 'error', stream: new PassThrough() }),
@@ -387,6 +397,26 @@ describe('OpenAPI document', () => {
         'connectedAt',
       ]),
     );
+  });
+});
+
+describe('OpenVPN client profile', () => {
+  it('serves a profile from the template, with the CA inline and no credentials', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/accounts/acc-alice/openvpn-profile',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-openvpn-profile/);
+    expect(res.body).toContain('remote relay1.example.net 1194');
+    expect(res.body).toContain('proto udp');
+    expect(res.body).toMatch(/^auth-user-pass$/m);
+    expect(res.body).toContain(
+      '<ca>\n-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n</ca>',
+    );
+    expect(res.body).not.toMatch(/\{\{|correct horse/);
+    expect((await call('GET', '/v1/accounts/nobody/openvpn-profile')).status).toBe(404);
   });
 });
 

@@ -33,6 +33,13 @@ describe('tunnel-api config', () => {
         transparentPort: 12345,
         customerDns: { kind: 'reject' },
       },
+      openvpn: {
+        remote: undefined,
+        port: 1194,
+        proto: 'udp',
+        caFile: undefined,
+        profileTemplate: 'deployments/openvpn/client.ovpn.template',
+      },
       logLevel: 'info',
     });
     expect(

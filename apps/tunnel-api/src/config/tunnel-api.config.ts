@@ -45,6 +45,23 @@ const schema = z.pipe(
         .check(z.regex(/^(reject|redirect:\d{1,5})$/, 'expected reject or redirect:<port>')),
       'reject',
     ),
+    TUNNELGATE_OPENVPN_REMOTE: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9.:-]{1,253}$/,
+            'expected the host name or address customers connect to',
+          ),
+        ),
+    ),
+    TUNNELGATE_OPENVPN_PORT: intField(1194, 1, 65535),
+    TUNNELGATE_OPENVPN_PROTO: enumField(['udp', 'tcp'] as const, 'udp'),
+    TUNNELGATE_OPENVPN_CA_FILE: z.optional(z.string().check(z.minLength(1))),
+    TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: z._default(
+      z.string().check(z.minLength(1)),
+      'deployments/openvpn/client.ovpn.template',
+    ),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
@@ -67,6 +84,13 @@ const schema = z.pipe(
               port: Number(env.TUNNELGATE_CUSTOMER_DNS.slice('redirect:'.length)),
             },
     } satisfies FirewallSettings as FirewallSettings,
+    openvpn: {
+      remote: env.TUNNELGATE_OPENVPN_REMOTE,
+      port: env.TUNNELGATE_OPENVPN_PORT,
+      proto: env.TUNNELGATE_OPENVPN_PROTO,
+      caFile: env.TUNNELGATE_OPENVPN_CA_FILE,
+      profileTemplate: env.TUNNELGATE_OPENVPN_PROFILE_TEMPLATE,
+    },
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );
