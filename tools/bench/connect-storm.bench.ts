@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aDevice, anAccount } from '@tunnelgate/sessions/testing';
 import { SqliteStore } from '@tunnelgate/store';
 
 const CLIENTS = Number(process.argv[2] ?? 1000);
@@ -52,35 +53,13 @@ async function main() {
   try {
     writeFileSync(join(dir, 'token'), TOKEN, { mode: 0o600 });
     const store = new SqliteStore({ path: join(dir, 'relay.db') });
-    await store.devices.put({
-      id: 'dev-1',
-      name: 'phone',
-      vpnIp: '192.168.255.10',
-      httpPort: 8080,
-      socksPort: 1080,
-      udpPort: 1081,
-      basePort: 20000,
-      proxyCredentials: null,
-      status: 'online',
-      lastSeenAt: T,
-      createdAt: T,
-      updatedAt: T,
-    });
+    await store.devices.put(
+      aDevice({ id: 'dev-1', vpnIp: '192.168.255.10', basePort: 20000, lastSeenAt: T }),
+    );
     for (let i = 0; i < CLIENTS; i++) {
-      await store.accounts.create({
-        id: `a${i}`,
-        username: `u${i}`,
-        passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
-        deviceId: 'dev-1',
-        protocols: ['openvpn'],
-        cidrWhitelist: [],
-        quotaBytes: null,
-        usedBytes: 0,
-        maxConnections: null,
-        enabled: true,
-        createdAt: T,
-        updatedAt: T,
-      });
+      await store.accounts.create(
+        anAccount({ id: `a${i}`, username: `u${i}`, deviceId: 'dev-1', protocols: ['openvpn'] }),
+      );
     }
     await store.close();
     api = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN], {

@@ -356,6 +356,12 @@ describe('OpenVPN hooks', () => {
         (await call('GET', '/v1/sessions?accountId=acc-alice')).body as unknown as { id: string }[]
       ).map((s) => s.id),
     ).toContain(id);
+    expect(
+      ((await call('GET', '/v1/sessions?vpnIp=10.9.0.10')).body as unknown as { id: string }[]).map(
+        (s) => s.id,
+      ),
+    ).toEqual([id]);
+    expect((await call('GET', '/v1/sessions?vpnIp=10.9.0.11')).body).toEqual([]);
     expect((await call('POST', `/v1/sessions/${id}/kick`)).body).toMatchObject({
       state: 'closed',
       closeReason: 'kicked',

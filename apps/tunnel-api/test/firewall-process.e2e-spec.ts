@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aDevice, anAccount, aSession } from '@tunnelgate/sessions/testing';
 import { SqliteStore } from '@tunnelgate/store';
 import { describeAsRoot, Netns, ownedLines } from './support/netns';
 
@@ -69,38 +70,10 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     dir = mkdtempSync(join(tmpdir(), 'tunnel-api-fw-'));
     writeFileSync(join(dir, 'token'), TOKEN, { mode: 0o600 });
     store = new SqliteStore({ path: join(dir, 'relay.db') });
-    await store.devices.put({
-      id: 'dev-1',
-      name: 'phone',
-      vpnIp: '192.168.255.10',
-      httpPort: 8080,
-      socksPort: 1080,
-      udpPort: 1081,
-      basePort: 20000,
-      proxyCredentials: null,
-      status: 'online',
-      lastSeenAt: T,
-      createdAt: T,
-      updatedAt: T,
-    });
-    await store.sessions.create({
-      id: 'ses-1',
-      accountId: 'a',
-      username: 'alice',
-      commonName: 'alice',
-      vpnIp: '10.9.0.6',
-      vpnIp6: null,
-      realIp: '203.0.113.9',
-      realPort: 5000,
-      deviceId: 'dev-1',
-      upstream: { host: '192.168.255.10', port: 8080 },
-      connectedAt: T,
-      closedAt: null,
-      closeReason: null,
-      bytesIn: 0,
-      bytesOut: 0,
-      state: 'active',
-    });
+    await store.devices.put(aDevice({ id: 'dev-1', vpnIp: '192.168.255.10', basePort: 20000 }));
+    await store.sessions.create(
+      aSession({ id: 'ses-1', deviceId: 'dev-1', vpnIp: '10.9.0.6', connectedAt: T }),
+    );
   });
   afterAll(async () => {
     if (api && api.exitCode === null) api.kill('SIGKILL');
@@ -139,20 +112,9 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
   });
 
   it("answers a connect only once the client's REDIRECT rule is in the kernel", async () => {
-    await store.accounts.create({
-      id: 'acc-1',
-      username: 'bob',
-      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
-      deviceId: 'dev-1',
-      protocols: ['openvpn'],
-      cidrWhitelist: [],
-      quotaBytes: null,
-      usedBytes: 0,
-      maxConnections: null,
-      enabled: true,
-      createdAt: T,
-      updatedAt: T,
-    });
+    await store.accounts.create(
+      anAccount({ id: 'acc-1', username: 'bob', deviceId: 'dev-1', protocols: ['openvpn'] }),
+    );
     const answer = fetchInside(ns, 'http://127.0.0.1:8081/v1/openvpn/connect', {
       username: 'bob',
       commonName: 'bob',
@@ -167,6 +129,51 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     expect(text).toContain(
       `-A TG-C-10-9-0 -s 10.9.0.42/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:${sessionId}" -j REDIRECT --to-ports 12345`,
     );
+  });
+
+  it('keeps the newer session on a reused IP, removes kicked ones, and refuses a device that went offline', async () => {
+    const api = (path: string, body: unknown = {}) =>
+      fetchInside(ns, `http://127.0.0.1:8081${path}`, body);
+    const hasRule = (id: string) =>
+      ns.exec('iptables-save', ['-t', 'nat']).includes(`"tunnelgate:session:${id}"`);
+    await store.accounts.create(
+      anAccount({ id: 'acc-2', username: 'carol', deviceId: 'dev-1', protocols: ['openvpn'] }),
+    );
+    const hello = (connectedAt: string) =>
+      api('/v1/openvpn/connect', {
+        username: 'carol',
+        commonName: 'carol',
+        vpnIp: '10.9.0.50',
+        realIp: '203.0.113.9',
+        realPort: 40001,
+        connectedAt,
+      });
+    const older = (hello(T).body as { sessionId: string }).sessionId;
+    const newer = (hello('2026-01-01T01:00:00.000Z').body as { sessionId: string }).sessionId;
+    expect([hasRule(older), hasRule(newer)]).toEqual([false, true]);
+
+    // The old connection's disconnect arrives late: the new session's rule stays.
+    const late = api('/v1/openvpn/disconnect', {
+      username: 'carol',
+      commonName: 'carol',
+      vpnIp: '10.9.0.50',
+      connectedAt: T,
+      bytesReceived: 1,
+      bytesSent: 1,
+      durationSeconds: 1,
+    });
+    expect(late).toEqual({ status: 200, body: { closed: false } });
+    expect(hasRule(newer)).toBe(true);
+
+    expect(api(`/v1/sessions/${newer}/kick`).status).toBe(200);
+    expect(hasRule(newer)).toBe(false);
+
+    expect(api('/v1/devices/dev-1/disconnected').status).toBe(200);
+    expect(ns.exec('iptables-save', ['-t', 'nat'])).not.toContain('tunnelgate:device:dev-1');
+    expect(hello('2026-01-01T02:00:00.000Z').status).toBe(503);
+    expect(ns.exec('iptables-save', ['-t', 'nat'])).not.toContain('10.9.0.50/32');
+    expect(api('/v1/devices/dev-1/connected').status).toBe(200);
+    expect(ns.exec('iptables-save', ['-t', 'nat'])).toContain('tunnelgate:device:dev-1:http');
   });
 
   it('stops cleanly on SIGTERM and, restarted, finds the kernel exactly as desired', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION, SqliteStore } from '../src';
-import { aDevice } from './fixtures';
+import { aDevice } from '@tunnelgate/sessions/testing';
 import { describeStoreContract } from './store-contract';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import type { Change } from '@tunnelgate/sessions';
 import { isStoreError, type Store } from '../src';
-import { aDevice, aSession, anAccount } from './fixtures';
+import { aDevice, aSession, anAccount } from '@tunnelgate/sessions/testing';
 
 export interface StoreHarness {
   /** A fresh, empty store for one test. */

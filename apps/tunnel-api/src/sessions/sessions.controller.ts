@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiRoute } from '../docs/api-route.decorator';
-import { API_ROUTES, idSchema } from '@tunnelgate/sessions';
+import { API_ROUTES, idSchema, ipv4Schema } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
@@ -14,6 +14,8 @@ const idParam = new ZodValidationPipe(idSchema);
 const filterSchema = z.strictObject({
   accountId: z.optional(idSchema),
   deviceId: z.optional(idSchema),
+  /** The session holding this VPN IP now (the newest, after pool reuse): the gateway's lookup. */
+  vpnIp: z.optional(ipv4Schema),
 });
 
 @Controller(API_ROUTES.sessions)
@@ -27,8 +29,15 @@ export class SessionsController {
 
   @Get()
   @ApiRoute({ summary: 'Active sessions, by account or device', query: filterSchema })
-  list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {
-    return this.store.sessions.listActive(filter);
+  async list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {
+    const { vpnIp, ...byOwner } = filter;
+    if (vpnIp === undefined) return this.store.sessions.listActive(byOwner);
+    const session = await this.store.sessions.findActiveByVpnIp(vpnIp);
+    const matches =
+      session &&
+      (byOwner.accountId === undefined || session.accountId === byOwner.accountId) &&
+      (byOwner.deviceId === undefined || session.deviceId === byOwner.deviceId);
+    return matches ? [session] : [];
   }
 
   @Get(':id')

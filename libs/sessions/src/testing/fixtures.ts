@@ -1,13 +1,21 @@
-import type { Account, ClientSession, Device } from '@tunnelgate/sessions';
+import type { Account } from '../lib/models/account';
+import type { ClientSession } from '../lib/models/client-session';
+import type { Device } from '../lib/models/device';
+
+/** Valid records for tests and benchmarks: override what the case is about, keep the rest. */
 
 const T0 = '2026-01-01T00:00:00.000Z';
+
+/** A syntactically valid argon2id hash (of no password anyone knows). */
+export const TEST_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 
 export function anAccount(overrides: Partial<Account> = {}): Account {
   const id = overrides.id ?? 'acc-1';
   return {
     id,
     username: `user-${id}`,
-    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+    passwordHash: TEST_PASSWORD_HASH,
     deviceId: 'dev-1',
     protocols: ['http', 'socks5', 'openvpn'],
     cidrWhitelist: [],
