@@ -5,3 +5,4 @@ export * from './lib/config-error';
 export * from './lib/parse-env';
 export * from './lib/fields';
 export * from './lib/read-secret-file';
+export * from './lib/render-template';

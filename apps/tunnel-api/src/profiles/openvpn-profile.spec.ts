@@ -17,7 +17,7 @@ describe('renderProfile', () => {
 
   it('refuses a placeholder it does not know', () => {
     expect(() => renderProfile('{{password}}', values)).toThrow(
-      /unknown placeholder \{\{password\}\}/,
+      /placeholder \{\{password\}\} has no value/,
     );
   });
 
