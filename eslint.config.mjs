@@ -85,6 +85,11 @@ export default [
     },
   },
   {
+    // Build configs are not app code: they share tools/build, outside the module graph.
+    files: ['**/webpack.config.js'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,0 +1,27 @@
+const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
+const { join } = require('node:path');
+
+/**
+ * The webpack config of a Nest app. webpack rather than esbuild: Nest's constructor injection
+ * needs TypeScript's decorator metadata, which esbuild does not emit. npm packages stay external
+ * (node_modules at run time); the typecheck target type-checks, the build only transpiles.
+ */
+module.exports = function nestAppWebpack(app) {
+  return {
+    output: { path: join(__dirname, '../../dist/apps', app) },
+    devtool: 'source-map',
+    plugins: [
+      new NxAppWebpackPlugin({
+        target: 'node',
+        compiler: 'tsc',
+        main: './src/main.ts',
+        tsConfig: './tsconfig.app.json',
+        optimization: false,
+        outputHashing: 'none',
+        generatePackageJson: false,
+        sourceMap: true,
+        skipTypeChecking: true,
+      }),
+    ],
+  };
+};
