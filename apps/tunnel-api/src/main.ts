@@ -1,11 +1,21 @@
 import 'reflect-metadata';
 import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError } from '@tunnelgate/config';
+import { ExecRunner, Iptables, teardownFirewall } from '@tunnelgate/firewall-sync';
 import { loadOrCreateApiToken } from './auth/api-token';
 import { createTunnelApi } from './bootstrap';
 import { parseTunnelApiConfig } from './config/tunnel-api.config';
 
+/** `main.js firewall-teardown`: what an operator runs to take a relay's rules out of a host. */
+async function teardown(): Promise<void> {
+  const removed = await teardownFirewall(await Iptables.detect(new ExecRunner()));
+  process.stdout.write(
+    `${JSON.stringify({ app: 'tunnel-api', message: 'firewall removed', removed })}\n`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'firewall-teardown') return teardown();
   const config = parseTunnelApiConfig(process.env);
   const logger = createNestLogger({ app: 'tunnel-api', level: config.logLevel });
   const { token, created } = loadOrCreateApiToken(config.tokenFile);

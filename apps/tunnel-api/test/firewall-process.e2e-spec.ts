@@ -194,4 +194,12 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     );
     expect(await stop()).toBe(0);
   }, 30_000);
+
+  it('takes every rule of its own out of the host with firewall-teardown, and nothing else', async () => {
+    ns.exec('iptables', ['-A', 'FORWARD', '-j', 'ACCEPT']);
+    ns.exec(process.execPath, [MAIN, 'firewall-teardown']);
+    const left = ns.exec('iptables-save', []) + ns.exec('ip6tables-save', []);
+    expect(left).not.toMatch(/TG-|tunnelgate/);
+    expect(left).toContain('-A FORWARD -j ACCEPT');
+  });
 });

@@ -1,3 +1,4 @@
 export * from './lib/command-runner';
 export * from './lib/iptables';
 export * from './lib/firewall-reconciler';
+export * from './lib/teardown';

@@ -1,0 +1,16 @@
+import { parseSave, planSync, type Family } from '@tunnelgate/firewall';
+import type { Iptables } from './iptables';
+
+/** Removes every chain and rule tunnelgate owns (jumps, TG- chains), leaving others' alone. */
+export async function teardownFirewall(iptables: Iptables): Promise<Record<Family, string[]>> {
+  const removed: Record<Family, string[]> = { ipv4: [], ipv6: [] };
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const plan = planSync({}, parseSave(await iptables.save(family)));
+    if (plan.restore !== '') await iptables.restore(family, plan.restore);
+    removed[family] = [
+      ...plan.deletedChains,
+      ...plan.fixedJumps.map((chain) => `jump in ${chain}`),
+    ];
+  }
+  return removed;
+}
