@@ -1,3 +1,4 @@
+import { aDevice } from '@tunnelgate/sessions/testing';
 import {
   DEFAULT_FIREWALL_SETTINGS,
   desiredRuleset,
@@ -10,14 +11,7 @@ import { describeAsRoot, Netns, ownedLines } from './support/netns';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const device = (id: string, vpnIp: string, basePort: number) => ({
-  id,
-  vpnIp,
-  httpPort: 8080,
-  socksPort: 1080,
-  udpPort: 1081,
-  basePort,
-});
+const device = (id: string, vpnIp: string, basePort: number) => aDevice({ id, vpnIp, basePort });
 
 describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () => {
   let ns: Netns;

@@ -1,3 +1,4 @@
+import { aDevice } from '@tunnelgate/sessions/testing';
 import {
   applyRestore,
   DEFAULT_FIREWALL_SETTINGS,
@@ -12,14 +13,8 @@ export const settings = DEFAULT_FIREWALL_SETTINGS;
 export const RELAY_PUBLIC_IP = '198.51.100.1';
 export const RELAY_TUN_IP = '10.9.0.1';
 
-export const device = (id: string, vpnIp: string, basePort: number | null) => ({
-  id,
-  vpnIp,
-  httpPort: 8080,
-  socksPort: 1080,
-  udpPort: 1081,
-  basePort,
-});
+export const device = (id: string, vpnIp: string, basePort: number | null) =>
+  aDevice({ id, vpnIp, basePort });
 
 /** The kernel after applying what the planner says for `state`, starting from `kernel`. */
 export function converge(state: FirewallState, kernel: SavedRuleset = emptyKernel()): SavedRuleset {
