@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { AdminServer } from './admin/admin-server';
-import { gatewayConfigNamespace, type GatewayConfig } from './config/gateway.config';
+import { gatewayConfigModule, type GatewayConfig } from './config/gateway.config';
 
 @Module({})
 export class GatewayModule {
@@ -9,14 +8,7 @@ export class GatewayModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          load: [gatewayConfigNamespace(config)],
-        }),
-      ],
+      imports: [gatewayConfigModule(config)],
       providers: [AdminServer],
       exports: [AdminServer],
     };

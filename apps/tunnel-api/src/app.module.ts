@@ -1,11 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiModule } from './api.module';
 import { DocsModule } from './docs/docs.module';
 import { API_TOKEN } from './auth/api-token.guard';
 import { ApiErrorFilter } from './http/api-error.filter';
-import { tunnelApiConfigNamespace, type TunnelApiConfig } from './config/tunnel-api.config';
+import { tunnelApiConfigModule, type TunnelApiConfig } from './config/tunnel-api.config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 
@@ -21,18 +20,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ApiErrorFilter },
       ],
       exports: [API_TOKEN],
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          ignoreEnvVars: true,
-          load: [tunnelApiConfigNamespace(config)],
-        }),
-        MetricsModule,
-        HealthModule,
-        ApiModule,
-        DocsModule,
-      ],
+      imports: [tunnelApiConfigModule(config), MetricsModule, HealthModule, ApiModule, DocsModule],
     };
   }
 }

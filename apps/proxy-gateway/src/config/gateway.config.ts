@@ -1,5 +1,4 @@
-import { Inject } from '@nestjs/common';
-import { getConfigToken, registerAs } from '@nestjs/config';
+import { typedConfig } from '@tunnelgate/app-runtime';
 import { hostPortField, logLevelField, parseEnv, urlField, type Env } from '@tunnelgate/config';
 import * as z from 'zod/mini';
 
@@ -23,11 +22,9 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
   return parseEnv('proxy-gateway', schema, env);
 }
 
-const NAMESPACE = 'gateway';
+const nestConfig = typedConfig<GatewayConfig>('gateway');
 
-export function gatewayConfigNamespace(config: GatewayConfig) {
-  return registerAs(NAMESPACE, () => config);
-}
-
-export const GATEWAY_CONFIG = getConfigToken(NAMESPACE);
-export const InjectGatewayConfig = () => Inject(GATEWAY_CONFIG);
+/** The config module for the root module's imports. */
+export const gatewayConfigModule = nestConfig.module;
+export const GATEWAY_CONFIG = nestConfig.token;
+export const InjectGatewayConfig = nestConfig.inject;

@@ -17,17 +17,15 @@ import {
   accountCreateRequestSchema,
   accountPasswordRequestSchema,
   accountUpdateRequestSchema,
-  idSchema,
   pageQuerySchema,
   type AccountUpdateRequest,
   type PageQuery,
 } from '@tunnelgate/sessions';
 import * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { idParam } from '../http/id-param.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { AccountsService } from './accounts.service';
-
-const idParam = new ZodValidationPipe(idSchema);
 
 @Controller(API_ROUTES.accounts)
 @UseGuards(ApiTokenGuard)

@@ -1,5 +1,4 @@
-import { Inject } from '@nestjs/common';
-import { getConfigToken, registerAs } from '@nestjs/config';
+import { typedConfig } from '@tunnelgate/app-runtime';
 import {
   enumField,
   hostPortField,
@@ -102,13 +101,9 @@ export function parseTunnelApiConfig(env: Env): TunnelApiConfig {
   return parseEnv('tunnel-api', schema, env);
 }
 
-const NAMESPACE = 'tunnelApi';
+const nestConfig = typedConfig<TunnelApiConfig>('tunnelApi');
 
-/** The parsed config as a @nestjs/config namespace, for `ConfigModule.forRoot({ load })`. */
-export function tunnelApiConfigNamespace(config: TunnelApiConfig) {
-  return registerAs(NAMESPACE, () => config);
-}
-
-/** The provider token of the typed, frozen config object. */
-export const TUNNEL_API_CONFIG = getConfigToken(NAMESPACE);
-export const InjectTunnelApiConfig = () => Inject(TUNNEL_API_CONFIG);
+/** The config module for the root module's imports. */
+export const tunnelApiConfigModule = nestConfig.module;
+export const TUNNEL_API_CONFIG = nestConfig.token;
+export const InjectTunnelApiConfig = nestConfig.inject;

@@ -10,13 +10,12 @@ import {
   Put,
   UseGuards,
 } from '@nestjs/common';
-import { API_ROUTES, deviceUpsertRequestSchema, idSchema } from '@tunnelgate/sessions';
+import { API_ROUTES, deviceUpsertRequestSchema } from '@tunnelgate/sessions';
 import type * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { idParam } from '../http/id-param.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { DevicesService } from './devices.service';
-
-const idParam = new ZodValidationPipe(idSchema);
 
 @Controller(API_ROUTES.devices)
 @UseGuards(ApiTokenGuard)

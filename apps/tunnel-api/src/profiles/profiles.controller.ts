@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { API_ROUTES, idSchema } from '@tunnelgate/sessions';
+import { API_ROUTES } from '@tunnelgate/sessions';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { ApiRoute } from '../docs/api-route.decorator';
 import { ApiError } from '../http/api-error';
-import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { idParam } from '../http/id-param.pipe';
 import { AccountsService } from '../accounts/accounts.service';
 import { renderProfile } from './openvpn-profile';
 
@@ -24,7 +24,7 @@ export class ProfilesController {
     errors: { 404: 'no such account', 503: 'the relay has no OpenVPN endpoint configured' },
   })
   async profile(
-    @Param('id', new ZodValidationPipe(idSchema)) id: string,
+    @Param('id', idParam) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const account = await this.accounts.get(id);

@@ -6,11 +6,11 @@ import * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { FirewallService } from '../firewall/firewall.service';
 import { ApiError } from '../http/api-error';
+import { idParam } from '../http/id-param.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { InjectStore } from '../store/store.module';
 import { SessionCloser } from './session-closer';
 
-const idParam = new ZodValidationPipe(idSchema);
 const filterSchema = z.strictObject({
   accountId: z.optional(idSchema),
   deviceId: z.optional(idSchema),

@@ -1,14 +1,19 @@
 import * as z from 'zod/mini';
-import { basePortSchema, deviceProxyCredentialsSchema, deviceSchema } from '../models/device';
+import {
+  DEVICE_DEFAULT_PORTS,
+  basePortSchema,
+  deviceProxyCredentialsSchema,
+  deviceSchema,
+} from '../models/device';
 import { boundedString, ipv4Schema, portSchema } from '../models/primitives';
 
 /** PUT /v1/devices/:id — register or update a device; ports default to the phone app's. */
 export const deviceUpsertRequestSchema = z.strictObject({
   name: boundedString(1, 128),
   vpnIp: ipv4Schema,
-  httpPort: z._default(portSchema, 8080),
-  socksPort: z._default(portSchema, 1080),
-  udpPort: z._default(portSchema, 1081),
+  httpPort: z._default(portSchema, DEVICE_DEFAULT_PORTS.httpPort),
+  socksPort: z._default(portSchema, DEVICE_DEFAULT_PORTS.socksPort),
+  udpPort: z._default(portSchema, DEVICE_DEFAULT_PORTS.udpPort),
   basePort: z._default(z.nullable(basePortSchema), null),
   proxyCredentials: z._default(z.nullable(deviceProxyCredentialsSchema), null),
 });

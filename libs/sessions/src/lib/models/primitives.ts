@@ -36,10 +36,6 @@ export const timestampSchema = z.iso.datetime({ offset: false });
 
 export type Timestamp = z.infer<typeof timestampSchema>;
 
-export function toTimestamp(date: Date): Timestamp {
-  return date.toISOString();
-}
-
 export function boundedString(min: number, max: number) {
   return z.string().check(z.minLength(min), z.maxLength(max));
 }
