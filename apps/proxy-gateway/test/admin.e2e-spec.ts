@@ -88,3 +88,43 @@ describe('proxy-gateway admin port', () => {
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 });
+
+describe('proxy-gateway process', () => {
+  it('refuses a bad environment (exit 1, naming it), and stops cleanly on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const main = join(__dirname, '../../../dist/apps/proxy-gateway/main.js');
+    const run = (env: Record<string, string>) => {
+      const child = spawn(process.execPath, [main], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      return { child, exited, stderr: () => stderr };
+    };
+    const bad = run({ TUNNELGATE_GATEWAY_ADMIN_LISTEN: 'nowhere' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toMatch(/TUNNELGATE_GATEWAY_ADMIN_LISTEN: expected host:port/);
+
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const good = run({
+      TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${port}`,
+      TUNNELGATE_LOG_LEVEL: 'warn',
+    });
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(healthy).toBe(true);
+    good.child.kill('SIGTERM');
+    expect(await good.exited).toBe(0);
+  }, 20_000);
+});
