@@ -2,7 +2,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderTemplate } from '@tunnelgate/config';
 
 const ROOT = join(__dirname, '../..');
 const isRoot = process.getuid?.() === 0;
@@ -15,7 +14,10 @@ const describeAsRoot = isRoot ? describe : describe.skip;
 /** A throwaway CA and server certificate (EC keys: generated in milliseconds). */
 function makePki(dir: string): void {
   // Clients check `remote-cert-tls server`: the certificate must say it is a TLS server.
-  writeFileSync(join(dir, 'server.ext'), 'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n');
+  writeFileSync(
+    join(dir, 'server.ext'),
+    'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n',
+  );
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   ssl(
     'req',
@@ -83,61 +85,88 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('renders completely and starts OpenVPN with no option errors, dropping privileges', async () => {
-    makePki(dir);
-    const config = renderTemplate(
-      readFileSync(join(ROOT, 'deployments/openvpn/server.conf.template'), 'utf8'),
-      {
-        port: 1194,
-        proto: 'udp',
-        dev: 'tun0',
-        network: '10.9.0.0',
-        netmask: '255.255.255.0',
-        ca: join(dir, 'ca.crt'),
-        cert: join(dir, 'server.crt'),
-        key: join(dir, 'server.key'),
-        apiUrl: 'http://127.0.0.1:8081',
-        tokenFile: join(dir, 'token'),
-        hook: join(ROOT, 'dist/apps/hook-cli/main.js'),
-        tmpDir: '/dev/shm',
-        user: 'nobody',
-        group: 'nogroup',
-        managementSocket: join(dir, 'management.sock'),
-        statusFile: join(dir, 'status.log'),
-      },
-    );
-    const file = join(dir, 'server.conf');
-    writeFileSync(file, config);
+  const hook = join(ROOT, 'dist/apps/hook-cli/main.js');
+
+  function renderWithHook(proto: 'udp' | 'tcp', dev: string, subnet: string): string {
+    const file = join(dir, `${dev}.conf`);
+    const env = {
+      PATH: process.env['PATH'],
+      TUNNELGATE_OPENVPN_TEMPLATE: join(ROOT, 'deployments/openvpn/server.conf.template'),
+      TUNNELGATE_OPENVPN_PROTO: proto,
+      TUNNELGATE_OPENVPN_PORT: proto === 'udp' ? '1194' : '443',
+      TUNNELGATE_OPENVPN_DEV: dev,
+      TUNNELGATE_OPENVPN_SUBNET: subnet,
+      TUNNELGATE_OPENVPN_CA_FILE: join(dir, 'ca.crt'),
+      TUNNELGATE_OPENVPN_CERT_FILE: join(dir, 'server.crt'),
+      TUNNELGATE_OPENVPN_KEY_FILE: join(dir, 'server.key'),
+      TUNNELGATE_API_TOKEN_FILE: join(dir, 'token'),
+      TUNNELGATE_OPENVPN_RUN_DIR: dir,
+    };
+    writeFileSync(file, execFileSync(hook, ['server-config'], { env }));
+    return file;
+  }
+
+  async function startOpenvpn(file: string): Promise<{ log: string; stop: () => Promise<void> }> {
     const openvpn = spawn('ip', ['netns', 'exec', ns, 'openvpn', '--config', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
     openvpn.stdout.on('data', (d: Buffer) => (log += d.toString()));
     openvpn.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    try {
-      const started = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 15_000);
-        const check = () => {
-          if (log.includes('Initialization Sequence Completed')) {
-            clearTimeout(timer);
-            resolve(true);
-          }
-        };
-        openvpn.stdout.on('data', check);
-        openvpn.on('exit', () => {
-          clearTimeout(timer);
-          resolve(false);
-        });
+    const started = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      openvpn.stdout.on('data', () => {
+        if (!log.includes('Initialization Sequence Completed')) return;
+        clearTimeout(timer);
+        resolve(true);
       });
-      expect({ started, log: started ? '' : log }).toEqual({ started: true, log: '' });
-      expect(log).not.toMatch(/Options error|WARNING: .*(compress|cipher)/i);
-      expect(log).toMatch(/UID set to nobody/);
+      openvpn.on('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    const stop = async () => {
+      if (openvpn.exitCode !== null) return;
+      openvpn.kill('SIGTERM');
+      await new Promise((r) => openvpn.once('exit', r));
+    };
+    if (!started) {
+      await stop();
+      throw new Error(`openvpn did not start:\n${log}`);
+    }
+    return { log, stop };
+  }
+
+  it('hook-cli server-config renders a config OpenVPN starts with no option errors, dropping privileges', async () => {
+    makePki(dir);
+    const file = renderWithHook('udp', 'tun0', '10.9.0.0/24');
+    expect(readFileSync(file, 'utf8')).toContain(`client-connect "${hook} client-connect"`);
+    const server = await startOpenvpn(file);
+    try {
+      expect(server.log).not.toMatch(/Options error|WARNING: .*(compress|cipher)/i);
+      expect(server.log).toMatch(/UID set to nobody/);
       expect(
         execFileSync('ip', ['netns', 'exec', ns, 'ip', '-4', 'addr', 'show', 'tun0']).toString(),
       ).toContain('10.9.0.1/24');
     } finally {
-      openvpn.kill('SIGTERM');
-      await new Promise((r) => openvpn.once('exit', r));
+      await server.stop();
     }
   }, 30_000);
+
+  it('the TCP fallback listener starts beside the UDP one, on its own device and subnet', async () => {
+    const udp = await startOpenvpn(renderWithHook('udp', 'tun0', '10.9.0.0/24'));
+    try {
+      const tcp = await startOpenvpn(renderWithHook('tcp', 'tun1', '10.9.1.0/24'));
+      try {
+        expect(tcp.log).not.toMatch(/Options error/i);
+        expect(
+          execFileSync('ip', ['netns', 'exec', ns, 'ip', '-4', 'addr', 'show', 'tun1']).toString(),
+        ).toContain('10.9.1.1/24');
+      } finally {
+        await tcp.stop();
+      }
+    } finally {
+      await udp.stop();
+    }
+  }, 40_000);
 });

@@ -1,14 +1,20 @@
+import { ADMIN_COMMANDS } from './openvpn-server/admin-commands';
 import { runHook } from './run-hook';
 
-// Any crash is a rejection: exit code 1 is the only failure OpenVPN needs to see.
-runHook(process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), app: 'hook-cli', level: 'error', outcome: 'rejected', reason: `crash: ${String((error as Error)?.stack ?? error)}` })}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+const adminCommand = ADMIN_COMMANDS[process.argv[2] ?? ''];
+if (adminCommand) {
+  process.exitCode = adminCommand(process.env, process.argv[1] ?? '');
+} else {
+  // Any crash is a rejection: exit code 1 is the only failure OpenVPN needs to see.
+  runHook(process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), app: 'hook-cli', level: 'error', outcome: 'rejected', reason: `crash: ${String((error as Error)?.stack ?? error)}` })}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

@@ -4,7 +4,7 @@ import { ConfigError } from '@tunnelgate/config';
 import { ExecRunner, Iptables, teardownFirewall } from '@tunnelgate/firewall-sync';
 import { loadOrCreateApiToken } from './auth/api-token';
 import { createTunnelApi } from './bootstrap';
-import { parseTunnelApiConfig } from './config/tunnel-api.config';
+import { parseTunnelApiConfig, tunnelApiEnvVariables } from './config/tunnel-api.config';
 
 /** `main.js firewall-teardown`: what an operator runs to take a relay's rules out of a host. */
 async function teardown(): Promise<void> {
@@ -16,6 +16,10 @@ async function teardown(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'firewall-teardown') return teardown();
+  if (process.argv[2] === 'env') {
+    process.stdout.write(`${JSON.stringify(tunnelApiEnvVariables(), null, 2)}\n`);
+    return;
+  }
   const config = parseTunnelApiConfig(process.env);
   const logger = createNestLogger({ app: 'tunnel-api', level: config.logLevel });
   const { token, created } = loadOrCreateApiToken(config.tokenFile);

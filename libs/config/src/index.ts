@@ -6,3 +6,4 @@ export * from './lib/parse-env';
 export * from './lib/fields';
 export * from './lib/read-secret-file';
 export * from './lib/render-template';
+export * from './lib/describe-env';

@@ -12,3 +12,4 @@ export * from './lib/parse/parse-rule';
 export * from './lib/plan/plan-sync';
 export * from './lib/trace/trace-packet';
 export * from './lib/plan/apply-restore';
+export * from './lib/scope/relay-state';

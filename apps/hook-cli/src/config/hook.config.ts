@@ -1,4 +1,12 @@
-import { enumField, intField, parseEnv, pathField, urlField, type Env } from '@tunnelgate/config';
+import {
+  enumField,
+  intField,
+  parseEnv,
+  pathField,
+  urlField,
+  type Env,
+  describeEnv,
+} from '@tunnelgate/config';
 import * as z from 'zod/mini';
 
 export const DEFERRED_MODES = ['auto', 'on', 'off'] as const;
@@ -21,6 +29,11 @@ const schema = z.pipe(
     deferred: env.TUNNELGATE_HOOK_DEFERRED,
   })),
 );
+
+/** The variables the hooks read (`hook-cli env`). */
+export function hookEnvVariables() {
+  return describeEnv(schema);
+}
 
 export type HookConfig = z.output<typeof schema>;
 

@@ -1,5 +1,12 @@
 import { typedConfig } from '@tunnelgate/app-runtime';
-import { hostPortField, logLevelField, parseEnv, urlField, type Env } from '@tunnelgate/config';
+import {
+  hostPortField,
+  logLevelField,
+  parseEnv,
+  urlField,
+  type Env,
+  describeEnv,
+} from '@tunnelgate/config';
 import * as z from 'zod/mini';
 
 const schema = z.pipe(
@@ -14,6 +21,11 @@ const schema = z.pipe(
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );
+
+/** The variables proxy-gateway reads (`main.js env`). */
+export function gatewayEnvVariables() {
+  return describeEnv(schema);
+}
 
 export type GatewayConfig = z.output<typeof schema>;
 

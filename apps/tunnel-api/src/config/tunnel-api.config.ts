@@ -6,6 +6,7 @@ import {
   logLevelField,
   parseEnv,
   type Env,
+  describeEnv,
 } from '@tunnelgate/config';
 import type { FirewallSettings } from '@tunnelgate/firewall';
 import * as z from 'zod/mini';
@@ -93,6 +94,11 @@ const schema = z.pipe(
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );
+
+/** The variables tunnel-api reads (`main.js env`). */
+export function tunnelApiEnvVariables() {
+  return describeEnv(schema);
+}
 
 export type TunnelApiConfig = z.output<typeof schema>;
 

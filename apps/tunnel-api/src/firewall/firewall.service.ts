@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { relayState } from '@tunnelgate/firewall';
 import type { Store, Watch } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
@@ -59,10 +60,14 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     const reconciler = new FirewallReconciler({
       settings: this.config.firewallSettings,
       iptables,
-      loadState: async () => ({
-        sessions: await this.store.sessions.listActive(),
-        devices: (await this.store.devices.list()).filter((d) => d.status === 'online'),
-      }),
+      loadState: async () =>
+        relayState(
+          {
+            sessions: await this.store.sessions.listActive(),
+            devices: (await this.store.devices.list()).filter((d) => d.status === 'online'),
+          },
+          this.config.firewallSettings,
+        ),
       logger: this.logger,
       observer: firewallMetrics(this.metrics),
       resyncIntervalMs: this.config.firewallResyncMs,

@@ -1,0 +1,36 @@
+import { ConfigError, describeEnv, type EnvVariable, type Env } from '@tunnelgate/config';
+import { hookEnvVariables } from '../config/hook.config';
+import { renderServerConfig, serverConfigSchema } from './server-config';
+
+/** Every variable the openvpn container may set: the hooks' and server-config's. */
+function envVariables(): EnvVariable[] {
+  const byName = new Map<string, EnvVariable>();
+  for (const variable of [...hookEnvVariables(), ...describeEnv(serverConfigSchema)]) {
+    const known = byName.get(variable.name);
+    byName.set(
+      variable.name,
+      known ? { ...known, required: known.required || variable.required } : variable,
+    );
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Commands an operator or a container entrypoint runs, as opposed to OpenVPN's hooks:
+ * `env` lists the variables, `server-config` prints the OpenVPN server config for this hook.
+ */
+export const ADMIN_COMMANDS: Record<string, (env: Env, hookPath: string) => number> = {
+  env: () => {
+    process.stdout.write(`${JSON.stringify(envVariables(), null, 2)}\n`);
+    return 0;
+  },
+  'server-config': (env, hookPath) => {
+    try {
+      process.stdout.write(renderServerConfig(env, hookPath));
+      return 0;
+    } catch (error) {
+      process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,72 @@
+import { realpathSync, readFileSync } from 'node:fs';
+import {
+  enumField,
+  intField,
+  parseEnv,
+  renderTemplate,
+  urlField,
+  type Env,
+} from '@tunnelgate/config';
+import * as ipaddr from 'ipaddr.js';
+import * as z from 'zod/mini';
+
+const requiredPath = () => z.string().check(z.minLength(1));
+const name = (fallback: string) =>
+  z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_.+-]{1,32}$/, 'expected a plain name')),
+    fallback,
+  );
+
+/**
+ * What `hook-cli server-config` fills into deployments/openvpn/server.conf.template. The hook
+ * path is the running hook itself, so the server can only ever call the hook that rendered it.
+ */
+export const serverConfigSchema = z.object({
+  TUNNELGATE_OPENVPN_TEMPLATE: z._default(
+    requiredPath(),
+    'deployments/openvpn/server.conf.template',
+  ),
+  TUNNELGATE_OPENVPN_PORT: intField(1194, 1, 65535),
+  TUNNELGATE_OPENVPN_PROTO: enumField(['udp', 'tcp'] as const, 'udp'),
+  TUNNELGATE_OPENVPN_DEV: z._default(
+    z.string().check(z.regex(/^tun[0-9]{1,3}$/, 'expected tun<N>')),
+    'tun0',
+  ),
+  TUNNELGATE_OPENVPN_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
+  TUNNELGATE_OPENVPN_CA_FILE: requiredPath(),
+  TUNNELGATE_OPENVPN_CERT_FILE: requiredPath(),
+  TUNNELGATE_OPENVPN_KEY_FILE: requiredPath(),
+  TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
+  TUNNELGATE_API_TOKEN_FILE: requiredPath(),
+  TUNNELGATE_OPENVPN_TMP_DIR: z._default(requiredPath(), '/dev/shm'),
+  TUNNELGATE_OPENVPN_USER: name('nobody'),
+  TUNNELGATE_OPENVPN_GROUP: name('nogroup'),
+  TUNNELGATE_OPENVPN_RUN_DIR: z._default(requiredPath(), '/run/openvpn'),
+});
+
+/** The server config text, or a ConfigError naming every bad variable. */
+export function renderServerConfig(env: Env, hookPath: string): string {
+  const config = parseEnv('hook-cli server-config', serverConfigSchema, env);
+  const [network, prefix] = ipaddr.IPv4.parseCIDR(config.TUNNELGATE_OPENVPN_SUBNET);
+  const runDir = config.TUNNELGATE_OPENVPN_RUN_DIR;
+  const dev = config.TUNNELGATE_OPENVPN_DEV;
+  return renderTemplate(readFileSync(config.TUNNELGATE_OPENVPN_TEMPLATE, 'utf8'), {
+    port: config.TUNNELGATE_OPENVPN_PORT,
+    proto: config.TUNNELGATE_OPENVPN_PROTO,
+    dev,
+    network: network.toString(),
+    netmask: ipaddr.IPv4.subnetMaskFromPrefixLength(prefix).toString(),
+    ca: config.TUNNELGATE_OPENVPN_CA_FILE,
+    cert: config.TUNNELGATE_OPENVPN_CERT_FILE,
+    key: config.TUNNELGATE_OPENVPN_KEY_FILE,
+    apiUrl: config.TUNNELGATE_API_URL,
+    tokenFile: config.TUNNELGATE_API_TOKEN_FILE,
+    hook: realpathSync(hookPath),
+    tmpDir: config.TUNNELGATE_OPENVPN_TMP_DIR,
+    user: config.TUNNELGATE_OPENVPN_USER,
+    group: config.TUNNELGATE_OPENVPN_GROUP,
+    // One server per listener on a node: the device name keeps their files apart.
+    managementSocket: `${runDir}/${dev}.management.sock`,
+    statusFile: `${runDir}/${dev}.status`,
+  });
+}
