@@ -15,6 +15,11 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
+# The deployment check renders kustomize with `kubectl kustomize`. Any kubectl will do; Debian's
+# kubernetes-client (kubectl 1.20, kustomize v2) is the fallback, so overlays stay v2-compatible.
+if [ "${1:-}" != "--relay" ] && ! command -v kubectl >/dev/null; then
+  missing+=(kubernetes-client)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
