@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountAuthenticator } from './accounts/account-authenticator';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { PasswordHasher } from './accounts/password-hasher';
@@ -6,13 +7,14 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesService } from './devices/devices.service';
 import { FirewallModule } from './firewall/firewall.module';
+import { GatewayController } from './gateway/gateway.controller';
 import { RelayMetrics } from './metrics/relay-metrics';
 import { OpenvpnController } from './openvpn/openvpn.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { OpenvpnService } from './openvpn/openvpn.service';
 import { SessionCloser } from './sessions/session-closer';
 import { SessionsController } from './sessions/sessions.controller';
-import { SessionsWatchController } from './sessions/sessions-watch.controller';
+import { WatchController } from './watch/watch.controller';
 import { StoreModule } from './store/store.module';
 
 /** The /v1 API: every controller here sits behind the bearer token guard. */
@@ -22,7 +24,8 @@ import { StoreModule } from './store/store.module';
     OpenvpnController,
     AccountsController,
     DevicesController,
-    SessionsWatchController,
+    WatchController,
+    GatewayController,
     SessionsController,
     ProfilesController,
   ],
@@ -30,6 +33,7 @@ import { StoreModule } from './store/store.module';
     RelayMetrics,
     ApiTokenGuard,
     PasswordHasher,
+    AccountAuthenticator,
     AccountsService,
     DevicesService,
     OpenvpnService,

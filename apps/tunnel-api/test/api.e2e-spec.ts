@@ -443,17 +443,16 @@ describe('metrics', () => {
   });
 });
 
-describe('session watch (NDJSON)', () => {
-  it('streams a snapshot, then each session change, in order', async () => {
+describe('watch (NDJSON)', () => {
+  async function openWatch(query: string) {
     await app.listen(0, '127.0.0.1');
-    const url = `${await app.getUrl()}/v1/sessions/watch`;
     const lines: Record<string, unknown>[] = [];
-    const request = get(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const request = get(`${await app.getUrl()}/v1/watch${query}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) =>
       request.on('response', resolve),
     );
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toBe('application/x-ndjson');
     let buffer = '';
     response.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -461,15 +460,27 @@ describe('session watch (NDJSON)', () => {
       buffer = parts.pop() ?? '';
       for (const part of parts) lines.push(JSON.parse(part) as Record<string, unknown>);
     });
-    const until = async (n: number) => {
-      for (let i = 0; i < 100 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
     };
-    await until(1);
-    expect(lines[0]).toMatchObject({
+    return { lines, response, until, close: () => request.destroy() };
+  }
+
+  it('streams a snapshot, then each change of the kinds asked for, in order', async () => {
+    const watch = await openWatch('?kinds=session,account');
+    expect(watch.response.statusCode).toBe(200);
+    expect(watch.response.headers['content-type']).toBe('application/x-ndjson');
+    await watch.until(() => watch.lines.length >= 1);
+    const snapshot = watch.lines[0] as { type: string; accounts: object[]; devices?: unknown };
+    expect(snapshot).toMatchObject({
       type: 'snapshot',
       revision: expect.any(Number),
       sessions: expect.any(Array),
     });
+    expect(snapshot.devices).toBeUndefined();
+    expect(snapshot.accounts.length).toBeGreaterThan(0);
+    for (const account of snapshot.accounts) expect(account).not.toHaveProperty('passwordHash');
+
     await call('POST', '/v1/devices/dev-1/heartbeat');
     const connected = await call(
       'POST',
@@ -478,20 +489,80 @@ describe('session watch (NDJSON)', () => {
     );
     const id = String(connected.body['sessionId']);
     await call('POST', `/v1/sessions/${id}/kick`);
-    await until(3);
-    request.destroy();
-    const mine = lines.filter(
-      (l) => l['type'] === 'change' && (l['session'] as { id: string }).id === id,
-    );
-    expect(mine.map((l) => [l['op'], (l['session'] as { state: string }).state])).toEqual([
-      ['created', 'active'],
-      ['updated', 'closed'],
+    await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: 7 });
+    const mine = () =>
+      watch.lines.filter(
+        (l) =>
+          l['type'] === 'change' &&
+          ((l['value'] as { id: string }).id === id || l['kind'] === 'account'),
+      );
+    await watch.until(() => mine().length >= 3);
+    watch.close();
+    expect(mine().map((l) => [l['kind'], l['op']])).toEqual([
+      ['session', 'created'],
+      ['session', 'updated'],
+      ['account', 'updated'],
     ]);
-    expect(Number(mine[1]!['revision'])).toBeGreaterThan(Number(mine[0]!['revision']));
-    expect(Number(mine[0]!['revision'])).toBeGreaterThan(Number(lines[0]!['revision']));
+    expect(mine()[2]?.['value']).toMatchObject({ id: 'acc-alice', maxConnections: 7 });
+    expect(mine()[2]?.['value']).not.toHaveProperty('passwordHash');
+    const revisions = mine().map((l) => Number(l['revision']));
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(revisions[0]).toBeGreaterThan(Number(watch.lines[0]?.['revision']));
+    expect(watch.lines.some((l) => l['kind'] === 'device')).toBe(false);
+    await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 
-  it('refuses a watch without the token', async () => {
-    expect((await call('GET', '/v1/sessions/watch', undefined, null)).status).toBe(401);
+  it('refuses a watch without the token, and unknown kinds', async () => {
+    expect((await call('GET', '/v1/watch', undefined, null)).status).toBe(401);
+    expect((await call('GET', '/v1/watch?kinds=session,planets')).status).toBe(400);
+  });
+});
+
+describe('gateway endpoints', () => {
+  const auth = (overrides: Record<string, unknown> = {}) =>
+    call('POST', '/v1/proxy/auth', {
+      username: 'alice',
+      password: 'correct horse',
+      protocol: 'http',
+      clientIp: '203.0.113.9',
+      ...overrides,
+    });
+
+  it("checks a proxy customer's password for the protocol it uses", async () => {
+    await call('PATCH', '/v1/accounts/acc-alice', { protocols: ['http'] });
+    expect((await auth()).body).toEqual({ ok: true, accountId: 'acc-alice' });
+    expect((await auth({ password: 'nope' })).body).toMatchObject({
+      error: { code: 'WRONG_PASSWORD' },
+    });
+    expect((await auth({ protocol: 'socks5' })).body).toMatchObject({
+      error: {
+        code: 'PROTOCOL_NOT_ALLOWED',
+        message: 'the SOCKS5 proxy is not enabled for this account',
+      },
+    });
+    await call('PATCH', '/v1/accounts/acc-alice', { protocols: ['openvpn', 'http', 'socks5'] });
+    expect((await auth({ protocol: 'openvpn' })).status).toBe(400);
+  });
+
+  it('adds reported bytes to accounts and answers the totals, skipping unknown accounts', async () => {
+    const before = (await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes'] as number;
+    const report = await call('POST', '/v1/usage', {
+      entries: [
+        { accountId: 'acc-alice', bytes: 1000 },
+        { accountId: 'acc-gone', bytes: 5 },
+        { accountId: 'acc-alice', bytes: 24 },
+      ],
+    });
+    expect(report.body).toEqual({
+      accounts: [
+        { accountId: 'acc-alice', usedBytes: before + 1000, quotaBytes: null },
+        { accountId: 'acc-alice', usedBytes: before + 1024, quotaBytes: null },
+      ],
+    });
+    expect((await call('POST', '/v1/usage', { entries: [] })).status).toBe(400);
+    expect(
+      (await call('POST', '/v1/usage', { entries: [{ accountId: 'acc-alice', bytes: -1 }] }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -10,4 +10,5 @@ export * from './lib/api/errors';
 export * from './lib/api/openvpn.contract';
 export * from './lib/api/devices.contract';
 export * from './lib/api/accounts.contract';
+export * from './lib/api/gateway.contract';
 export * from './lib/api/routes';

@@ -10,22 +10,12 @@ import {
   type OpenvpnDisconnectResponse,
 } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
-import * as ipaddr from 'ipaddr.js';
-import { PasswordHasher } from '../accounts/password-hasher';
+import { AccountAuthenticator } from '../accounts/account-authenticator';
 import { FirewallService } from '../firewall/firewall.service';
 import { ApiError } from '../http/api-error';
 import { SessionCloser } from '../sessions/session-closer';
 import { RelayMetrics } from '../metrics/relay-metrics';
 import { InjectStore } from '../store/store.module';
-
-function inWhitelist(ip: string, cidrs: readonly string[]): boolean {
-  if (cidrs.length === 0) return true;
-  const address = ipaddr.process(ip);
-  return cidrs.some((cidr) => {
-    const [range, bits] = ipaddr.parseCIDR(cidr);
-    return address.kind() === range.kind() && address.match(range, bits);
-  });
-}
 
 /** OpenVPN's three hooks, as tunnel-api answers them. */
 @Injectable()
@@ -34,7 +24,7 @@ export class OpenvpnService {
 
   constructor(
     @InjectStore() private readonly store: Store,
-    private readonly hasher: PasswordHasher,
+    private readonly authenticator: AccountAuthenticator,
     private readonly firewall: FirewallService,
     private readonly closer: SessionCloser,
     private readonly metrics: RelayMetrics,
@@ -42,32 +32,12 @@ export class OpenvpnService {
 
   /** Every rejection is a 401 whose message the customer's client shows. */
   async auth(request: OpenvpnAuthRequest): Promise<OpenvpnAuthResponse> {
-    const account = await this.store.accounts.getByUsername(request.username);
-    const passwordOk = await this.hasher.verify(account?.passwordHash, request.password);
-    const reject = (
-      code:
-        | 'WRONG_PASSWORD'
-        | 'ACCOUNT_DISABLED'
-        | 'PROTOCOL_NOT_ALLOWED'
-        | 'SOURCE_NOT_ALLOWED'
-        | 'OVER_QUOTA',
-      message: string,
-    ) => {
-      this.logger.warn({
-        message: 'openvpn auth rejected',
-        username: request.username,
-        clientIp: request.realIp,
-        code,
-      });
-      return new ApiError(code, message, undefined, 401);
-    };
-    if (!account || !passwordOk) throw reject('WRONG_PASSWORD', 'wrong username or password');
-    if (!account.enabled) throw reject('ACCOUNT_DISABLED', 'account disabled');
-    if (!account.protocols.includes('openvpn'))
-      throw reject('PROTOCOL_NOT_ALLOWED', 'OpenVPN is not enabled for this account');
-    if (!inWhitelist(request.realIp, account.cidrWhitelist))
-      throw reject('SOURCE_NOT_ALLOWED', 'connecting from an address outside the whitelist');
-    if (isOverQuota(account)) throw reject('OVER_QUOTA', 'traffic quota used up');
+    const account = await this.authenticator.authenticate(
+      request.username,
+      request.password,
+      'openvpn',
+      request.realIp,
+    );
     return { ok: true, accountId: account.id };
   }
 

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isOverQuota, type Account, type ProxyProtocol } from '@tunnelgate/sessions';
+import type { Store } from '@tunnelgate/store';
+import * as ipaddr from 'ipaddr.js';
+import { ApiError } from '../http/api-error';
+import { InjectStore } from '../store/store.module';
+import { PasswordHasher } from './password-hasher';
+
+export function inWhitelist(ip: string, cidrs: readonly string[]): boolean {
+  if (cidrs.length === 0) return true;
+  const address = ipaddr.process(ip);
+  return cidrs.some((cidr) => {
+    const [range, bits] = ipaddr.parseCIDR(cidr);
+    return address.kind() === range.kind() && address.match(range, bits);
+  });
+}
+
+export type AuthRejection =
+  | 'WRONG_PASSWORD'
+  | 'ACCOUNT_DISABLED'
+  | 'PROTOCOL_NOT_ALLOWED'
+  | 'SOURCE_NOT_ALLOWED'
+  | 'OVER_QUOTA';
+
+const PROTOCOL_NAMES: Record<ProxyProtocol, string> = {
+  openvpn: 'OpenVPN',
+  http: 'the HTTP proxy',
+  socks5: 'the SOCKS5 proxy',
+};
+
+/**
+ * A customer's username and password, checked for one way in. Every rejection is a 401 whose
+ * message the customer may see; an unknown username costs the same hash as a wrong password.
+ */
+@Injectable()
+export class AccountAuthenticator {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    @InjectStore() private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async authenticate(
+    username: string,
+    password: string,
+    protocol: ProxyProtocol,
+    clientIp: string,
+  ): Promise<Account> {
+    const account = await this.store.accounts.getByUsername(username);
+    const passwordOk = await this.hasher.verify(account?.passwordHash, password);
+    const reject = (code: AuthRejection, message: string) => {
+      this.logger.warn({ message: 'auth rejected', protocol, username, clientIp, code });
+      return new ApiError(code, message, undefined, 401);
+    };
+    if (!account || !passwordOk) throw reject('WRONG_PASSWORD', 'wrong username or password');
+    if (!account.enabled) throw reject('ACCOUNT_DISABLED', 'account disabled');
+    if (!account.protocols.includes(protocol))
+      throw reject(
+        'PROTOCOL_NOT_ALLOWED',
+        `${PROTOCOL_NAMES[protocol]} is not enabled for this account`,
+      );
+    if (!inWhitelist(clientIp, account.cidrWhitelist))
+      throw reject('SOURCE_NOT_ALLOWED', 'connecting from an address outside the whitelist');
+    if (isOverQuota(account)) throw reject('OVER_QUOTA', 'traffic quota used up');
+    return account;
+  }
+}

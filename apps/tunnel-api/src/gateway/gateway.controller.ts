@@ -1,0 +1,69 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  API_ROUTES,
+  proxyAuthRequestSchema,
+  proxyAuthResponseSchema,
+  usageReportRequestSchema,
+  usageReportResponseSchema,
+  type ProxyAuthRequest,
+  type ProxyAuthResponse,
+  type UsageReportRequest,
+  type UsageReportResponse,
+} from '@tunnelgate/sessions';
+import type { Store } from '@tunnelgate/store';
+import { AccountAuthenticator } from '../accounts/account-authenticator';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { ApiRoute } from '../docs/api-route.decorator';
+import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { InjectStore } from '../store/store.module';
+
+/** What proxy-gateway asks of tunnel-api besides the watch: password checks and usage reports. */
+@Controller()
+@UseGuards(ApiTokenGuard)
+export class GatewayController {
+  constructor(
+    private readonly authenticator: AccountAuthenticator,
+    @InjectStore() private readonly store: Store,
+  ) {}
+
+  @Post(API_ROUTES.proxyAuth)
+  @HttpCode(200)
+  @ApiRoute({
+    summary: "Checks an HTTP or SOCKS5 customer's password (the gateway caches a success briefly)",
+    body: proxyAuthRequestSchema,
+    response: proxyAuthResponseSchema,
+    errors: { 401: 'rejected, with the reason' },
+  })
+  async auth(
+    @Body(new ZodValidationPipe(proxyAuthRequestSchema)) body: ProxyAuthRequest,
+  ): Promise<ProxyAuthResponse> {
+    const account = await this.authenticator.authenticate(
+      body.username,
+      body.password,
+      body.protocol,
+      body.clientIp,
+    );
+    return { ok: true, accountId: account.id };
+  }
+
+  @Post(API_ROUTES.usage)
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Adds relayed bytes to accounts; answers their new totals',
+    body: usageReportRequestSchema,
+    response: usageReportResponseSchema,
+  })
+  async usage(
+    @Body(new ZodValidationPipe(usageReportRequestSchema)) body: UsageReportRequest,
+  ): Promise<UsageReportResponse> {
+    const accounts: UsageReportResponse['accounts'] = [];
+    for (const { accountId, bytes } of body.entries) {
+      const account = await this.store.accounts.get(accountId);
+      if (!account) continue;
+      const usedBytes =
+        bytes > 0 ? await this.store.accounts.addUsedBytes(accountId, bytes) : account.usedBytes;
+      accounts.push({ accountId, usedBytes, quotaBytes: account.quotaBytes });
+    }
+    return { accounts };
+  }
+}

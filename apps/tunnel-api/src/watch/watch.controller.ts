@@ -1,0 +1,112 @@
+import { Controller, Get, Logger, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  API_ROUTES,
+  toPublicAccount,
+  watchQuerySchema,
+  type Change,
+  WATCH_KINDS,
+  type WatchKind,
+  type WatchLine,
+} from '@tunnelgate/sessions';
+import type { Store } from '@tunnelgate/store';
+import type { FastifyReply } from 'fastify';
+import type * as z from 'zod/mini';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { ApiRoute } from '../docs/api-route.decorator';
+import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { InjectStore } from '../store/store.module';
+
+/** Tells a client its stream is alive; a client that hears nothing for 3 of these reconnects. */
+const HEARTBEAT_MS = 15_000;
+
+/** A change as it may leave tunnel-api: accounts without their password hash. */
+function changeLine(change: Change): WatchLine {
+  const { revision, op } = change;
+  switch (change.kind) {
+    case 'account':
+      return {
+        type: 'change',
+        revision,
+        op,
+        kind: 'account',
+        value: toPublicAccount(change.value),
+      };
+    case 'device':
+      return { type: 'change', revision, op, kind: 'device', value: change.value };
+    case 'session':
+      return { type: 'change', revision, op, kind: 'session', value: change.value };
+  }
+}
+
+/**
+ * GET /v1/watch: newline-delimited JSON. Without `after`: a `snapshot` line (active sessions,
+ * accounts and devices, as `kinds` asks, and the revision it was taken at), then a `change` line
+ * per change after it; with `after`: the changes after that revision (410 when they were
+ * trimmed: take a snapshot again). `heartbeat` lines carry the current revision. This is how
+ * proxy-gateway keeps its tables current without polling.
+ */
+@Controller(API_ROUTES.watch)
+@UseGuards(ApiTokenGuard)
+export class WatchController {
+  private readonly logger = new Logger('Watch');
+
+  constructor(@InjectStore() private readonly store: Store) {}
+
+  @Get()
+  @ApiRoute({
+    summary: 'NDJSON stream: snapshot, then changes, resumable by revision',
+    query: watchQuerySchema,
+    errors: { 410: 'those changes were trimmed: take a snapshot' },
+  })
+  async watch(
+    @Query(new ZodValidationPipe(watchQuerySchema)) query: z.output<typeof watchQuerySchema>,
+    @Res() reply: FastifyReply,
+  ) {
+    const kinds = new Set<WatchKind>(query.kinds ?? WATCH_KINDS);
+    let revision = query.after ?? (await this.store.changes.currentRevision());
+    let snapshot: WatchLine | undefined;
+    if (query.after === undefined) {
+      snapshot = {
+        type: 'snapshot',
+        revision,
+        ...(kinds.has('session') && { sessions: await this.store.sessions.listActive() }),
+        ...(kinds.has('account') && { accounts: (await this.allAccounts()).map(toPublicAccount) }),
+        ...(kinds.has('device') && { devices: await this.store.devices.list() }),
+      };
+    } else {
+      // Fails with REVISION_COMPACTED (410) before anything is streamed.
+      await this.store.changes.since(revision, 1);
+    }
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    if (snapshot) out.write(`${JSON.stringify(snapshot)}\n`);
+    const send = (change: Change) => {
+      revision = change.revision;
+      if (kinds.has(change.kind)) out.write(`${JSON.stringify(changeLine(change))}\n`);
+    };
+    const watch = this.store.changes.watch(revision, send, (error) => {
+      this.logger.warn({ message: 'watch ended', error: error.message });
+      out.end(`${JSON.stringify({ type: 'error', message: error.message } satisfies WatchLine)}\n`);
+    });
+    const heartbeat = setInterval(
+      () => out.write(`${JSON.stringify({ type: 'heartbeat', revision } satisfies WatchLine)}\n`),
+      HEARTBEAT_MS,
+    );
+    out.on('close', () => {
+      clearInterval(heartbeat);
+      void watch.stop();
+    });
+  }
+
+  private async allAccounts() {
+    const accounts = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.accounts.list({ limit: 1000, cursor });
+      accounts.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return accounts;
+  }
+}

@@ -1,0 +1,103 @@
+import * as z from 'zod/mini';
+import { accountSchema } from '../models/account';
+import { CHANGE_OPS } from '../models/change';
+import { clientSessionSchema } from '../models/client-session';
+import { deviceSchema } from '../models/device';
+import {
+  boundedString,
+  byteCountSchema,
+  idSchema,
+  ipSchema,
+  usernameSchema,
+} from '../models/primitives';
+
+/** An account as it leaves tunnel-api: everything but the password hash. */
+export const publicAccountSchema = z.omit(accountSchema, { passwordHash: true });
+
+export const WATCH_KINDS = ['session', 'account', 'device'] as const;
+export type WatchKind = (typeof WATCH_KINDS)[number];
+
+/** GET /v1/watch?kinds=session,account,device&after=N */
+export const watchQuerySchema = z.strictObject({
+  /** Resume after this revision (from an earlier stream); without it the stream starts with a snapshot. */
+  after: z.optional(z.coerce.number().check(z.int(), z.minimum(0))),
+  /** Comma-separated; all kinds when absent. */
+  kinds: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^(session|account|device)(,(session|account|device))*$/,
+            'expected kinds from session, account, device, comma-separated',
+          ),
+        ),
+      z.transform((text) => [...new Set(text.split(','))] as WatchKind[]),
+    ),
+  ),
+});
+
+/** The lines of the watch stream (newline-delimited JSON). */
+export const watchLineSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('snapshot'),
+    revision: z.number(),
+    /** Active sessions only. */
+    sessions: z.optional(z.array(clientSessionSchema)),
+    accounts: z.optional(z.array(publicAccountSchema)),
+    devices: z.optional(z.array(deviceSchema)),
+  }),
+  z.object({
+    type: z.literal('change'),
+    revision: z.number(),
+    kind: z.literal('session'),
+    op: z.enum(CHANGE_OPS),
+    value: clientSessionSchema,
+  }),
+  z.object({
+    type: z.literal('change'),
+    revision: z.number(),
+    kind: z.literal('account'),
+    op: z.enum(CHANGE_OPS),
+    value: publicAccountSchema,
+  }),
+  z.object({
+    type: z.literal('change'),
+    revision: z.number(),
+    kind: z.literal('device'),
+    op: z.enum(CHANGE_OPS),
+    value: deviceSchema,
+  }),
+  z.object({ type: z.literal('heartbeat'), revision: z.number() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type WatchLine = z.infer<typeof watchLineSchema>;
+
+export const GATEWAY_PROTOCOLS = ['http', 'socks5'] as const;
+export type GatewayProtocol = (typeof GATEWAY_PROTOCOLS)[number];
+
+/** POST /v1/proxy/auth — the gateway checks a customer's password (it never sees hashes). */
+export const proxyAuthRequestSchema = z.strictObject({
+  username: usernameSchema,
+  password: boundedString(1, 1024),
+  protocol: z.enum(GATEWAY_PROTOCOLS),
+  clientIp: ipSchema,
+});
+export type ProxyAuthRequest = z.infer<typeof proxyAuthRequestSchema>;
+export const proxyAuthResponseSchema = z.object({ ok: z.literal(true), accountId: z.string() });
+export type ProxyAuthResponse = z.infer<typeof proxyAuthResponseSchema>;
+
+/** POST /v1/usage — bytes the gateway relayed per account since its last report. */
+export const usageReportRequestSchema = z.strictObject({
+  entries: z
+    .array(z.strictObject({ accountId: idSchema, bytes: byteCountSchema }))
+    .check(z.minLength(1), z.maxLength(10_000)),
+});
+export type UsageReportRequest = z.infer<typeof usageReportRequestSchema>;
+export const usageReportResponseSchema = z.object({
+  /** The totals after adding; accounts that no longer exist are left out. */
+  accounts: z.array(
+    z.object({ accountId: z.string(), usedBytes: z.number(), quotaBytes: z.nullable(z.number()) }),
+  ),
+});
+export type UsageReportResponse = z.infer<typeof usageReportResponseSchema>;
