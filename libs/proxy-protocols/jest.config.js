@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'proxy-protocols',
+  preset: '../../jest.preset.js',
+};
