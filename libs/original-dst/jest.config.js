@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'original-dst',
+  preset: '../../jest.preset.js',
+};
