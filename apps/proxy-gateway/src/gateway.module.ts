@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminServer } from './admin/admin-server';
 import { gatewayConfigModule, type GatewayConfig } from './config/gateway.config';
+import { GatewayService } from './gateway.service';
 
 @Module({})
 export class GatewayModule {
@@ -9,8 +10,8 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [gatewayConfigModule(config)],
-      providers: [AdminServer],
-      exports: [AdminServer],
+      providers: [AdminServer, GatewayService],
+      exports: [AdminServer, GatewayService],
     };
   }
 }

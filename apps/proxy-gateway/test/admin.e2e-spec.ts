@@ -1,22 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { INestApplicationContext } from '@nestjs/common';
-import { PassThrough } from 'node:stream';
-import { createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError } from '@tunnelgate/config';
-import { AdminServer } from '../src/admin/admin-server';
-import { createGateway } from '../src/bootstrap';
 import { parseGatewayConfig } from '../src/config/gateway.config';
-
-/** A real HTTP server standing in for tunnel-api's /healthz. */
-function fakeApi(status: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer((req, res) => {
-      res.writeHead(req.url === '/healthz' ? status : 404).end();
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { GatewayInstance } from './support/gateway-instance';
+import { TunnelApiProcess } from './support/tunnel-api-process';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {
@@ -42,50 +27,44 @@ describe('proxy-gateway config', () => {
 });
 
 describe('proxy-gateway admin port', () => {
-  let api: Server;
-  let app: INestApplicationContext;
-  let base: string;
+  const api = new TunnelApiProcess();
+  let gateway: GatewayInstance;
 
   beforeAll(async () => {
-    api = await fakeApi(200);
-    const config = parseGatewayConfig({
-      TUNNELGATE_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-      TUNNELGATE_GATEWAY_ADMIN_LISTEN: '127.0.0.1:0',
-    });
-    app = await createGateway(
-      config,
-      createNestLogger({ app: 'proxy-gateway', level: 'warn', stream: new PassThrough() }),
-    );
-    await app.init();
-    base = `http://127.0.0.1:${app.get(AdminServer).address().port}`;
-  });
+    await api.start();
+    gateway = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_LOG_LEVEL: 'warn',
+    }).start();
+  }, 30_000);
   afterAll(async () => {
-    await app?.close();
-    api?.close();
+    await gateway?.close();
+    await api.remove();
   });
 
-  it('is healthy and ready while tunnel-api answers', async () => {
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { api: 'ok' } });
+  it('is healthy and ready while tunnel-api answers and its watch is up', async () => {
+    expect((await fetch(`${gateway.adminUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gateway.adminUrl}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { api: 'ok', upstream: 'ok' } });
   });
 
   it('serves its metrics', async () => {
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/app="proxy-gateway"/);
+    expect(await gateway.metrics()).toMatch(/app="proxy-gateway"/);
+  });
+
+  it('answers 404 and 405 without crashing', async () => {
+    expect((await fetch(`${gateway.adminUrl}/nope`)).status).toBe(404);
+    expect((await fetch(`${gateway.adminUrl}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 
   it('is not ready once tunnel-api is gone, and says why', async () => {
-    await new Promise((r) => api.close(r));
-    const ready = await fetch(`${base}/readyz`);
+    await api.stop();
+    const ready = await fetch(`${gateway.adminUrl}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({
       checks: { api: expect.stringMatching(/^tunnel-api unreachable: /) },
     });
-  });
-
-  it('answers 404 and 405 without crashing', async () => {
-    expect((await fetch(`${base}/nope`)).status).toBe(404);
-    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 });
 
@@ -112,7 +91,10 @@ describe('proxy-gateway process', () => {
 
     const port = 20000 + Math.floor(Math.random() * 20000);
     const good = run({
+      TUNNELGATE_GATEWAY_MODE: 'device',
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${port}`,
+      TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.1:0',
+      TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.1:0',
       TUNNELGATE_LOG_LEVEL: 'warn',
     });
     let healthy = false;

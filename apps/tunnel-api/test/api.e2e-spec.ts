@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
+import { watchLineSchema } from '@tunnelgate/sessions';
 import { createTunnelApi, servedRoutes } from '../src/bootstrap';
 import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
 
@@ -509,6 +510,8 @@ describe('watch (NDJSON)', () => {
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
     expect(revisions[0]).toBeGreaterThan(Number(watch.lines[0]?.['revision']));
     expect(watch.lines.some((l) => l['kind'] === 'device')).toBe(false);
+    // What the gateway reads: every line matches the shared contract.
+    expect(watch.lines.filter((l) => !watchLineSchema.safeParse(l).success)).toEqual([]);
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 

@@ -14,8 +14,8 @@ import { probeApi } from './api-probe';
 const PROBE_TIMEOUT_MS = 1000;
 
 /**
- * The gateway's ops port: /healthz (the process answers), /readyz (it can reach tunnel-api,
- * without which it can admit no one) and /metrics. A plain node:http server: the gateway has no
+ * The gateway's ops port: /healthz (the process answers), /readyz (in relay mode it reaches
+ * tunnel-api and holds its snapshot, without which it can admit no one) and /metrics. A plain node:http server: the gateway has no
  * HTTP framework and this port sees a request every few seconds.
  */
 @Injectable()
@@ -24,7 +24,14 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(AdminServer.name);
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
 
+  private readonly checks = new Map<string, () => string | undefined>();
+
   constructor(@InjectGatewayConfig() private readonly config: GatewayConfig) {}
+
+  /** A readiness check: undefined when fine, else what is wrong. */
+  addReadinessCheck(name: string, check: () => string | undefined): void {
+    this.checks.set(name, check);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { host, port } = this.config.adminListen;
@@ -53,10 +60,15 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
       case API_ROUTES.healthz:
         return this.reply(res, 200, { status: 'ok' });
       case API_ROUTES.readyz: {
-        const problem = await probeApi(this.config.apiUrl, PROBE_TIMEOUT_MS);
-        return problem
-          ? this.reply(res, 503, { status: 'not ready', checks: { api: problem } })
-          : this.reply(res, 200, { status: 'ready', checks: { api: 'ok' } });
+        const checks: Record<string, string> = {};
+        if (this.config.mode === 'relay')
+          checks['api'] = (await probeApi(this.config.apiUrl, PROBE_TIMEOUT_MS)) ?? 'ok';
+        for (const [name, check] of this.checks) checks[name] = check() ?? 'ok';
+        const ready = Object.values(checks).every((value) => value === 'ok');
+        return this.reply(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not ready',
+          checks,
+        });
       }
       case API_ROUTES.metrics: {
         res.writeHead(200, { 'content-type': this.metrics.contentType });

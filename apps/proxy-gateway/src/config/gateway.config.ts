@@ -1,23 +1,74 @@
 import { typedConfig } from '@tunnelgate/app-runtime';
 import {
+  cidrListField,
+  describeEnv,
+  enumField,
   hostPortField,
+  intField,
+  listenField,
   logLevelField,
   parseEnv,
   urlField,
   type Env,
-  describeEnv,
 } from '@tunnelgate/config';
 import * as z from 'zod/mini';
 
+/**
+ * `relay`: customers' accounts come from tunnel-api and every connection leaves through the
+ * account's device. `device`: the gateway plays a phone (a simulated device, the demo): no
+ * accounts, connections leave directly, guarded against reaching private networks.
+ */
+export const GATEWAY_MODES = ['relay', 'device'] as const;
+export type GatewayMode = (typeof GATEWAY_MODES)[number];
+export const DEVICE_PROXY_KINDS = ['http', 'socks5'] as const;
+
 const schema = z.pipe(
   z.object({
+    TUNNELGATE_GATEWAY_MODE: enumField(GATEWAY_MODES, 'relay'),
     TUNNELGATE_API_URL: urlField('http://127.0.0.1:8081', ['http', 'https']),
+    TUNNELGATE_API_TOKEN_FILE: z._default(z.string().check(z.minLength(1)), './data/api-token'),
     TUNNELGATE_GATEWAY_ADMIN_LISTEN: hostPortField('127.0.0.1:9091'),
+    TUNNELGATE_GATEWAY_HTTP_LISTEN: listenField('0.0.0.0:3128'),
+    TUNNELGATE_GATEWAY_SOCKS_LISTEN: listenField('0.0.0.0:1080'),
+    TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: listenField('[::]:12345'),
+    TUNNELGATE_GATEWAY_DEVICE_PROXY: enumField(DEVICE_PROXY_KINDS, 'http'),
+    TUNNELGATE_GATEWAY_DIRECT_ALLOW: cidrListField(),
+    TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: intField(5000, 100, 60_000),
+    TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: intField(10_000, 100, 120_000),
+    TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: intField(300_000, 1000, 86_400_000),
+    TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: intField(200, 10, 5000),
+    TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: intField(25_000, 0, 600_000),
+    TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
+    TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: intField(5000, 100, 600_000),
+    TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: intField(30, 1, 100_000),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
+    mode: env.TUNNELGATE_GATEWAY_MODE,
     apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
+    tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
     adminListen: env.TUNNELGATE_GATEWAY_ADMIN_LISTEN,
+    listen: {
+      http: env.TUNNELGATE_GATEWAY_HTTP_LISTEN,
+      socks5: env.TUNNELGATE_GATEWAY_SOCKS_LISTEN,
+      // A phone has no REDIRECTed customers.
+      transparent:
+        env.TUNNELGATE_GATEWAY_MODE === 'relay'
+          ? env.TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN
+          : undefined,
+    },
+    deviceProxy: env.TUNNELGATE_GATEWAY_DEVICE_PROXY,
+    directAllow: env.TUNNELGATE_GATEWAY_DIRECT_ALLOW,
+    timeouts: {
+      connectMs: env.TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS,
+      handshakeMs: env.TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS,
+      idleMs: env.TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS,
+      peekMs: env.TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS,
+      drainMs: env.TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS,
+    },
+    authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
+    usageFlushMs: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_MS,
+    authFailuresPerMinute: env.TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );
@@ -28,6 +79,7 @@ export function gatewayEnvVariables() {
 }
 
 export type GatewayConfig = z.output<typeof schema>;
+export type ListenerName = keyof GatewayConfig['listen'];
 
 /** Parses proxy-gateway's environment; throws a ConfigError naming every bad variable. */
 export function parseGatewayConfig(env: Env): GatewayConfig {

@@ -1,4 +1,12 @@
-import { Controller, Get, Logger, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Logger,
+  Query,
+  Res,
+  UseGuards,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import {
   API_ROUTES,
   toPublicAccount,
@@ -47,8 +55,14 @@ function changeLine(change: Change): WatchLine {
  */
 @Controller(API_ROUTES.watch)
 @UseGuards(ApiTokenGuard)
-export class WatchController {
+export class WatchController implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Watch');
+  /** Open streams: a stop must end them, or the server would wait on them forever. */
+  private readonly open = new Set<() => void>();
+
+  beforeApplicationShutdown(): void {
+    for (const end of [...this.open]) end();
+  }
 
   constructor(@InjectStore() private readonly store: Store) {}
 
@@ -93,7 +107,10 @@ export class WatchController {
       () => out.write(`${JSON.stringify({ type: 'heartbeat', revision } satisfies WatchLine)}\n`),
       HEARTBEAT_MS,
     );
+    const end = () => out.end();
+    this.open.add(end);
     out.on('close', () => {
+      this.open.delete(end);
       clearInterval(heartbeat);
       void watch.stop();
     });

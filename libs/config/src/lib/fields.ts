@@ -51,3 +51,40 @@ export function logLevelField() {
 export function pathField() {
   return z.optional(z.string().check(z.minLength(1)));
 }
+
+/** A listen address, or `off` for a listener the deployment does not want. */
+export function listenField(defaultValue: string) {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): HostPort | undefined => {
+      if (text === 'off') return undefined;
+      const parsed = hostPortField(defaultValue).safeParse(text);
+      if (parsed.success) return parsed.data;
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected host:port or off, got "${text}"`,
+        input: text,
+      });
+      return z.NEVER;
+    }),
+  );
+}
+
+/** Comma-separated CIDRs (`10.0.0.0/8,2001:db8::/32`); empty means none. */
+export function cidrListField(defaultValue = '') {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): string[] => {
+      const cidrs = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      const bad = cidrs.filter(
+        (cidr) => !z.cidrv4().safeParse(cidr).success && !z.cidrv6().safeParse(cidr).success,
+      );
+      if (bad.length === 0) return cidrs;
+      ctx.issues.push({ code: 'custom', message: `not a CIDR: ${bad.join(', ')}`, input: text });
+      return z.NEVER;
+    }),
+  );
+}

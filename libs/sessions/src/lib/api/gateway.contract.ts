@@ -37,16 +37,7 @@ export const watchQuerySchema = z.strictObject({
   ),
 });
 
-/** The lines of the watch stream (newline-delimited JSON). */
-export const watchLineSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('snapshot'),
-    revision: z.number(),
-    /** Active sessions only. */
-    sessions: z.optional(z.array(clientSessionSchema)),
-    accounts: z.optional(z.array(publicAccountSchema)),
-    devices: z.optional(z.array(deviceSchema)),
-  }),
+const changeLineSchema = z.discriminatedUnion('kind', [
   z.object({
     type: z.literal('change'),
     revision: z.number(),
@@ -68,6 +59,19 @@ export const watchLineSchema = z.discriminatedUnion('type', [
     op: z.enum(CHANGE_OPS),
     value: deviceSchema,
   }),
+]);
+
+/** The lines of the watch stream (newline-delimited JSON). */
+export const watchLineSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('snapshot'),
+    revision: z.number(),
+    /** Active sessions only. */
+    sessions: z.optional(z.array(clientSessionSchema)),
+    accounts: z.optional(z.array(publicAccountSchema)),
+    devices: z.optional(z.array(deviceSchema)),
+  }),
+  changeLineSchema,
   z.object({ type: z.literal('heartbeat'), revision: z.number() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);

@@ -1,0 +1,40 @@
+import { directDialer } from '../upstream/direct-dialer';
+import type { Dialer } from '../upstream/dialer';
+import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
+
+/**
+ * The gateway playing a phone: like the phone's own proxies, it takes every connection and sends
+ * it straight out, through the direct dialer's destination policy.
+ */
+export class DeviceGatekeeper implements Gatekeeper {
+  private readonly grant: Grant;
+  readonly problem = undefined;
+
+  constructor(allowed: readonly string[], connectTimeoutMs: number, dial?: Dialer) {
+    this.grant = {
+      accountId: undefined,
+      deviceId: undefined,
+      dial: dial ?? directDialer(allowed, connectTimeoutMs),
+    };
+  }
+
+  async login(): Promise<Grant> {
+    return this.grant;
+  }
+
+  mayOmitCredentials(): boolean {
+    return true;
+  }
+
+  async admitTransparent(): Promise<Grant> {
+    throw new AccessRefused('no-session', 'a device has no transparent clients');
+  }
+
+  async start(): Promise<void> {
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    return undefined;
+  }
+}

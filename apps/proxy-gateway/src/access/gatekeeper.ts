@@ -1,0 +1,50 @@
+import type { Credentials } from '@tunnelgate/proxy-protocols';
+import type { GatewayProtocol } from '@tunnelgate/sessions';
+import type { Dialer } from '../upstream/dialer';
+
+/** Why a client is not let through; each listener turns it into its protocol's answer. */
+export type RefusalKind =
+  | 'credentials-required'
+  | 'wrong-password'
+  | 'rate-limited'
+  | 'not-allowed'
+  | 'over-quota'
+  | 'too-many-connections'
+  | 'no-session'
+  | 'device-unavailable'
+  | 'unavailable';
+
+export class AccessRefused extends Error {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A client let through: whose it is and how its connections leave. */
+export interface Grant {
+  accountId: string | undefined;
+  deviceId: string | undefined;
+  sessionId?: string;
+  dial: Dialer;
+}
+
+/** Who may use the gateway, and through which upstream. */
+export interface Gatekeeper {
+  /** HTTP and SOCKS5 clients: by password, or by source address (whitelists). */
+  login(
+    credentials: Credentials | undefined,
+    protocol: GatewayProtocol,
+    clientIp: string,
+  ): Promise<Grant>;
+  /** Can this source use the gateway without credentials (SOCKS5 offers no-auth only then)? */
+  mayOmitCredentials(protocol: GatewayProtocol, clientIp: string): boolean;
+  /** Transparent clients: by the OpenVPN session holding their source address. */
+  admitTransparent(clientIp: string): Promise<Grant>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Undefined when ready; else why not. */
+  readonly problem: string | undefined;
+}

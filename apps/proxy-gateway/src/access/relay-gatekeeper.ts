@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import type { Credentials } from '@tunnelgate/proxy-protocols';
+import {
+  isOverQuota,
+  type Device,
+  type GatewayProtocol,
+  type ProxyProtocol,
+  type PublicAccount,
+} from '@tunnelgate/sessions';
+import * as ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { GatewayConfig, ListenerName } from '../config/gateway.config';
+import type { ConnectionRegistry } from '../connections/connection-registry';
+import type { Tunnel } from '../connections/tunnel';
+import { ApiRefusal, type ApiClient } from '../control/api-client';
+import type { RelayDirectory } from '../control/relay-directory';
+import type { UsageMeter } from '../control/usage-meter';
+import type { Dialer } from '../upstream/dialer';
+import { httpConnectDialer } from '../upstream/http-connect-dialer';
+import { socks5Dialer } from '../upstream/socks5-dialer';
+import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
+
+const SNAPSHOT_TIMEOUT_MS = 10_000;
+const LISTENER_PROTOCOL: Record<ListenerName, ProxyProtocol> = {
+  http: 'http',
+  socks5: 'socks5',
+  transparent: 'openvpn',
+};
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+function matches(ip: string, cidrs: readonly Cidr[]): boolean {
+  if (!ipaddr.isValid(ip)) return false;
+  const address = ipaddr.process(ip);
+  return cidrs.some(
+    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
+  );
+}
+
+/** Only the fields that change where a device's traffic goes; heartbeats change none of them. */
+function route(device: Device | undefined): string {
+  return device
+    ? JSON.stringify([
+        device.status,
+        device.vpnIp,
+        device.httpPort,
+        device.socksPort,
+        device.proxyCredentials,
+      ])
+    : 'gone';
+}
+
+/**
+ * The relay's gate: accounts from tunnel-api (via the directory), passwords checked by
+ * tunnel-api once and then remembered briefly, failed logins rate-limited per source address,
+ * and every live tunnel re-checked when its account, session or device changes.
+ */
+export class RelayGatekeeper implements Gatekeeper {
+  /** username + SHA-256(password) → account id: a busy customer pays the slow hash once. */
+  private readonly authCache: LRUCache<string, string>;
+  private readonly cacheKeysByAccount = new Map<string, Set<string>>();
+  private readonly failures: RateLimiterMemory;
+  private readonly dialers = new Map<string, Dialer>();
+  /** The route each cached dialer was made for. */
+  private readonly routes = new Map<string, string>();
+  private whitelists: { account: PublicAccount; cidrs: Cidr[] }[] | undefined;
+
+  constructor(
+    private readonly directory: RelayDirectory,
+    private readonly api: ApiClient,
+    private readonly registry: ConnectionRegistry,
+    private readonly meter: UsageMeter,
+    private readonly config: GatewayConfig,
+    private readonly log: (entry: Record<string, unknown>) => void,
+  ) {
+    this.authCache = new LRUCache({
+      max: 100_000,
+      ttl: Math.max(1, config.authCacheMs),
+      dispose: (accountId, key) => this.cacheKeysByAccount.get(accountId)?.delete(key),
+    });
+    this.failures = new RateLimiterMemory({ points: config.authFailuresPerMinute, duration: 60 });
+    directory.on('account', (before, after) => this.onAccount(before, after));
+    directory.on('sessionEnded', (session) =>
+      this.registry.closeWhere((t) => t.sessionId === session.id, 'kicked'),
+    );
+    directory.on('device', (after, id) => this.onDevice(after, id));
+  }
+
+  get problem(): string | undefined {
+    return this.directory.problem;
+  }
+
+  async start(): Promise<void> {
+    await this.directory.start(SNAPSHOT_TIMEOUT_MS);
+    this.meter.start();
+  }
+
+  async stop(): Promise<void> {
+    this.directory.stop();
+    await this.meter.stop();
+  }
+
+  mayOmitCredentials(protocol: GatewayProtocol, clientIp: string): boolean {
+    return this.whitelisted(protocol, clientIp) !== undefined;
+  }
+
+  async login(
+    credentials: Credentials | undefined,
+    protocol: GatewayProtocol,
+    clientIp: string,
+  ): Promise<Grant> {
+    if (!credentials) {
+      const account = this.whitelisted(protocol, clientIp);
+      if (!account) throw new AccessRefused('credentials-required', 'proxy credentials required');
+      return this.grant(account, protocol, clientIp);
+    }
+    const key = `${credentials.username}\0${createHash('sha256').update(credentials.password).digest('base64')}`;
+    let accountId = this.authCache.get(key);
+    if (!accountId) {
+      const limited = await this.failures.get(clientIp);
+      if (limited && limited.consumedPoints >= this.config.authFailuresPerMinute)
+        throw new AccessRefused(
+          'rate-limited',
+          'too many failed logins from this address; wait a minute',
+        );
+      accountId = await this.verify(credentials, protocol, clientIp);
+      this.remember(key, accountId);
+    }
+    const account = this.directory.account(accountId);
+    if (!account)
+      throw new AccessRefused('unavailable', 'account not known to this relay yet; retry');
+    return this.grant(account, protocol, clientIp);
+  }
+
+  async admitTransparent(clientIp: string): Promise<Grant> {
+    const vpnIp = ipaddr.isValid(clientIp) ? ipaddr.process(clientIp).toString() : clientIp;
+    let session = this.directory.sessionByVpnIp(vpnIp);
+    if (!session) {
+      // The watch may trail a connect by a moment: ask tunnel-api itself before refusing.
+      session = await this.api.sessionByVpnIp(vpnIp).catch((error: Error) => {
+        throw new AccessRefused('unavailable', `session lookup failed: ${error.message}`);
+      });
+      if (!session) throw new AccessRefused('no-session', `no session holds ${vpnIp}`);
+      this.directory.learnSession(session);
+    }
+    const account = this.directory.account(session.accountId);
+    if (!account) throw new AccessRefused('no-session', `session ${session.id} has no account`);
+    const refusal = this.refusal(account, 'openvpn', undefined);
+    if (refusal) throw refusal;
+    return { ...this.route(account), sessionId: session.id };
+  }
+
+  private async verify(
+    credentials: Credentials,
+    protocol: GatewayProtocol,
+    clientIp: string,
+  ): Promise<string> {
+    try {
+      return await this.api.proxyAuth({
+        ...credentials,
+        protocol,
+        clientIp: ipaddr.process(clientIp).toString(),
+      });
+    } catch (error) {
+      if (!(error instanceof ApiRefusal))
+        throw new AccessRefused(
+          'unavailable',
+          `cannot check passwords now: ${(error as Error).message}`,
+        );
+      if (error.code === 'WRONG_PASSWORD') {
+        await this.failures.consume(clientIp).catch(() => undefined);
+        throw new AccessRefused('wrong-password', error.message);
+      }
+      if (error.code === 'OVER_QUOTA') throw new AccessRefused('over-quota', error.message);
+      if (error.status === 400) throw new AccessRefused('wrong-password', 'malformed credentials');
+      throw new AccessRefused('not-allowed', error.message);
+    }
+  }
+
+  private remember(key: string, accountId: string): void {
+    if (this.config.authCacheMs === 0) return;
+    this.authCache.set(key, accountId);
+    let keys = this.cacheKeysByAccount.get(accountId);
+    if (!keys) this.cacheKeysByAccount.set(accountId, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private grant(account: PublicAccount, protocol: ProxyProtocol, clientIp: string): Grant {
+    const refusal = this.refusal(account, protocol, clientIp);
+    if (refusal) throw refusal;
+    if (
+      account.maxConnections !== null &&
+      this.registry.countFor(account.id) >= account.maxConnections
+    )
+      throw new AccessRefused(
+        'too-many-connections',
+        `account allows ${account.maxConnections} connections`,
+      );
+    return this.route(account);
+  }
+
+  private route(account: PublicAccount): Grant {
+    const device = this.directory.device(account.deviceId);
+    if (!device || device.status !== 'online')
+      throw new AccessRefused('device-unavailable', 'the device of this account is offline');
+    return { accountId: account.id, deviceId: device.id, dial: this.dialerFor(device) };
+  }
+
+  /** What forbids `account` now (checked at login and again whenever the account changes). */
+  private refusal(
+    account: PublicAccount,
+    protocol: ProxyProtocol,
+    clientIp: string | undefined,
+  ): AccessRefused | undefined {
+    if (!account.enabled) return new AccessRefused('not-allowed', 'account disabled');
+    if (!account.protocols.includes(protocol))
+      return new AccessRefused('not-allowed', `${protocol} is not enabled for this account`);
+    if (
+      clientIp !== undefined &&
+      account.cidrWhitelist.length > 0 &&
+      !matches(
+        clientIp,
+        account.cidrWhitelist.map((c) => ipaddr.parseCIDR(c)),
+      )
+    )
+      return new AccessRefused('not-allowed', 'connecting from an address outside the whitelist');
+    const used = account.usedBytes + this.meter.unreported(account.id);
+    if (isOverQuota({ quotaBytes: account.quotaBytes, usedBytes: used }))
+      return new AccessRefused('over-quota', 'traffic quota used up');
+    return undefined;
+  }
+
+  private whitelisted(protocol: GatewayProtocol, clientIp: string): PublicAccount | undefined {
+    this.whitelists ??= [...this.directory.accounts()]
+      .filter((account) => account.cidrWhitelist.length > 0)
+      .map((account) => ({
+        account,
+        cidrs: account.cidrWhitelist.map((c) => ipaddr.parseCIDR(c)),
+      }));
+    return this.whitelists.find(
+      ({ account, cidrs }) => account.protocols.includes(protocol) && matches(clientIp, cidrs),
+    )?.account;
+  }
+
+  private dialerFor(device: Device): Dialer {
+    let dial = this.dialers.get(device.id);
+    if (!dial) {
+      const socks = this.config.deviceProxy === 'socks5';
+      const proxy = {
+        host: device.vpnIp,
+        port: socks ? device.socksPort : device.httpPort,
+        credentials: device.proxyCredentials,
+      };
+      dial = socks
+        ? socks5Dialer(proxy, this.config.timeouts.connectMs)
+        : httpConnectDialer(proxy, this.config.timeouts.connectMs);
+      this.dialers.set(device.id, dial);
+      this.routes.set(device.id, route(device));
+    }
+    return dial;
+  }
+
+  private onAccount(before: PublicAccount | undefined, after: PublicAccount | undefined): void {
+    this.whitelists = undefined;
+    const id = after?.id ?? before?.id ?? '';
+    for (const key of [...(this.cacheKeysByAccount.get(id) ?? [])]) this.authCache.delete(key);
+    const mine = (t: Tunnel) => t.accountId === id;
+    if (!after || (before && before.deviceId !== after.deviceId)) {
+      this.registry.closeWhere(mine, 'account-changed');
+      return;
+    }
+    for (const tunnel of this.registry.all()) {
+      if (!mine(tunnel)) continue;
+      const clientIp = tunnel.listener === 'transparent' ? undefined : tunnel.client.remoteAddress;
+      const refusal = this.refusal(after, LISTENER_PROTOCOL[tunnel.listener], clientIp);
+      if (!refusal) continue;
+      this.log({
+        level: 'info',
+        message: 'closing a live connection',
+        accountId: id,
+        reason: refusal.message,
+      });
+      tunnel.close(refusal.kind === 'over-quota' ? 'over-quota' : 'account-changed');
+    }
+  }
+
+  /** A device whose route changed (offline, moved, new credentials): its tunnels end. */
+  private onDevice(after: Device | undefined, id: string): void {
+    const previous = this.routes.get(id);
+    if (previous === undefined || previous === route(after)) return;
+    this.routes.delete(id);
+    this.dialers.delete(id);
+    this.registry.closeWhere((t) => t.deviceId === id, 'device-changed');
+  }
+}

@@ -1,0 +1,51 @@
+import type { Socket } from 'node:net';
+import type { Grant } from '../access/gatekeeper';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { Target } from '../upstream/dialer';
+import { upstreamErrorFrom, type UpstreamError } from '../upstream/upstream-error';
+import type { AcceptedClient } from './accept-client';
+import { relayPipe } from './relay-pipe';
+
+export interface TunnelOptions {
+  idleMs: number;
+  /** Written to the client once the upstream is there (the CONNECT 200, the SOCKS5 success). */
+  greeting?: (upstream: Socket) => Uint8Array | string;
+  /** Bytes the client already sent (peeked or read past the handshake), for the upstream. */
+  head?: Buffer;
+}
+
+/**
+ * Dials the grant's upstream for `target` and joins the two legs. Resolves with the error when
+ * the upstream could not be had (the caller answers its client); a client gone meanwhile gets
+ * its upstream closed at once, never leaked.
+ */
+export async function openTunnel(
+  accepted: AcceptedClient,
+  grant: Grant,
+  target: Target,
+  metrics: GatewayMetrics,
+  options: TunnelOptions,
+): Promise<UpstreamError | undefined> {
+  const client = accepted.tunnel.client;
+  const stopTimer = metrics.upstreamConnect.startTimer({
+    upstream: grant.deviceId ? 'device' : 'direct',
+  });
+  let upstream: Socket;
+  try {
+    upstream = await grant.dial(target);
+    stopTimer();
+  } catch (error) {
+    const failure = upstreamErrorFrom(error);
+    metrics.errors.inc({ kind: `upstream_${failure.code}` });
+    accepted.outcome(`upstream-failed`);
+    return failure;
+  }
+  if (client.destroyed) {
+    upstream.destroy();
+    return undefined;
+  }
+  if (options.greeting) client.write(options.greeting(upstream));
+  relayPipe(accepted.tunnel, upstream, options.idleMs, options.head);
+  accepted.outcome('tunnel');
+  return undefined;
+}

@@ -1,0 +1,25 @@
+import type { Socket } from 'node:net';
+import type { Tunnel } from './tunnel';
+
+/**
+ * Joins the client and upstream legs of a tunnel. `pipe` carries backpressure both ways (a slow
+ * reader pauses the fast writer; nothing buffers without bound) and passes a half-close on
+ * (`end` follows `end`); a socket whose both halves have ended closes by itself. Any error or
+ * close on one leg destroys the other, and the client's idle timer (reads and writes on either
+ * side count) reaps tunnels nobody uses, half-closed ones included.
+ */
+export function relayPipe(tunnel: Tunnel, upstream: Socket, idleMs: number, head?: Buffer): void {
+  const client = tunnel.client;
+  tunnel.upstream = upstream;
+  const teardown = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  upstream.on('error', teardown);
+  upstream.on('close', teardown);
+  client.on('close', teardown);
+  client.setTimeout(idleMs, () => tunnel.close('idle'));
+  if (head && head.length > 0) upstream.write(head);
+  client.pipe(upstream);
+  upstream.pipe(client);
+}

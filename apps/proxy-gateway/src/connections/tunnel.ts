@@ -1,0 +1,25 @@
+import type { Socket } from 'node:net';
+import type { ListenerName } from '../config/gateway.config';
+
+/** Why the gateway itself ended a tunnel (other ends are the peers' doing). */
+export type CloseReason =
+  'kicked' | 'account-changed' | 'over-quota' | 'device-changed' | 'idle' | 'draining' | 'error';
+
+/** One client connection the gateway holds open, and what it is accounted to. */
+export interface Tunnel {
+  readonly id: number;
+  readonly listener: ListenerName;
+  readonly client: Socket;
+  /** Undefined in device mode (no accounts there). */
+  readonly accountId: string | undefined;
+  readonly deviceId: string | undefined;
+  /** The OpenVPN session a transparent connection belongs to. */
+  readonly sessionId: string | undefined;
+  upstream: Socket | undefined;
+  /** Client bytes (in + out) already handed to the usage meter. */
+  counted: number;
+  /** Set when the gateway itself ended the tunnel. */
+  closedBy?: CloseReason;
+  /** Ends both legs now. */
+  close(reason: CloseReason): void;
+}

@@ -1,0 +1,263 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import {
+  API_ROUTES,
+  watchLineSchema,
+  type ClientSession,
+  type Device,
+  type PublicAccount,
+  type WatchLine,
+} from '@tunnelgate/sessions';
+import { ApiRefusal, type ApiClient } from './api-client';
+
+export type { PublicAccount };
+
+export interface DirectoryEvents {
+  /** An account changed or went away (`after` undefined): live connections are re-checked. */
+  account: [before: PublicAccount | undefined, after: PublicAccount | undefined];
+  /** A session ended (closed, kicked, replaced, deleted). */
+  sessionEnded: [session: ClientSession];
+  /** A device changed or went away. */
+  device: [after: Device | undefined, id: string];
+}
+
+/** How long without a line (heartbeats come every 15 s) before the watch is deemed dead. */
+const SILENCE_MS = 45_000;
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * The gateway's copy of tunnel-api's accounts, devices and active sessions, kept current by the
+ * watch stream (snapshot, then changes; resumed by revision after a drop, re-listed after 410).
+ * Every lookup on a connection's path is a Map read.
+ */
+export class RelayDirectory extends EventEmitter<DirectoryEvents> {
+  private readonly accountsById = new Map<string, PublicAccount>();
+  private readonly accountsByName = new Map<string, PublicAccount>();
+  private readonly devicesById = new Map<string, Device>();
+  private readonly sessionsByVpnIp = new Map<string, ClientSession>();
+  private revision: number | undefined;
+  private stream: Readable | undefined;
+  private stopped = false;
+  private synced = false;
+  private lastError = 'not connected yet';
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly log: (entry: Record<string, unknown>) => void,
+  ) {
+    super();
+  }
+
+  /** Resolves after the first snapshot (or rejects when it cannot be had within `timeoutMs`). */
+  start(timeoutMs: number): Promise<void> {
+    void this.connect(0);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no snapshot from tunnel-api: ${this.lastError}`)),
+        timeoutMs,
+      );
+      const check = setInterval(() => {
+        if (!this.synced) return;
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve();
+      }, 10);
+      timer.unref();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.stream?.destroy();
+  }
+
+  /** Undefined while the stream is up; else why not (for /readyz). */
+  get problem(): string | undefined {
+    return this.synced && this.stream ? undefined : this.lastError;
+  }
+
+  account(id: string): PublicAccount | undefined {
+    return this.accountsById.get(id);
+  }
+
+  accountByUsername(username: string): PublicAccount | undefined {
+    return this.accountsByName.get(username);
+  }
+
+  accounts(): IterableIterator<PublicAccount> {
+    return this.accountsById.values();
+  }
+
+  device(id: string): Device | undefined {
+    return this.devicesById.get(id);
+  }
+
+  sessionByVpnIp(vpnIp: string): ClientSession | undefined {
+    return this.sessionsByVpnIp.get(vpnIp);
+  }
+
+  /** A usage report's totals: they move without a change on the feed. */
+  setUsedBytes(accountId: string, usedBytes: number): void {
+    const before = this.accountsById.get(accountId);
+    if (!before || before.usedBytes === usedBytes) return;
+    const after = { ...before, usedBytes };
+    this.putAccount(after);
+    this.emit('account', before, after);
+  }
+
+  /** A session the watch has not delivered yet (looked up on a miss). */
+  learnSession(session: ClientSession): void {
+    if (session.state === 'active') this.sessionsByVpnIp.set(session.vpnIp, session);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    const query = this.revision === undefined ? '' : `?after=${this.revision}`;
+    let stream: Readable;
+    try {
+      stream = await this.api.openStream(`${API_ROUTES.watch}${query}`);
+    } catch (error) {
+      if (error instanceof ApiRefusal && error.status === 410) this.revision = undefined;
+      return this.reconnect(attempt, (error as Error).message);
+    }
+    if (this.stopped) {
+      stream.destroy();
+      return;
+    }
+    this.stream = stream;
+    let buffer = '';
+    let silence = setTimeout(() => stream.destroy(new Error('watch went silent')), SILENCE_MS);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      clearTimeout(silence);
+      silence = setTimeout(() => stream.destroy(new Error('watch went silent')), SILENCE_MS);
+      buffer += chunk;
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        newline = buffer.indexOf('\n');
+        if (line) this.apply(line);
+      }
+    });
+    stream.on('error', () => undefined);
+    stream.on('close', () => {
+      clearTimeout(silence);
+      this.stream = undefined;
+      this.reconnect(1, 'watch stream closed');
+    });
+  }
+
+  private reconnect(attempt: number, reason: string): void {
+    this.lastError = reason;
+    if (this.stopped) return;
+    const delay = attempt === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6));
+    if (attempt > 0)
+      this.log({
+        level: 'warn',
+        message: 'tunnel-api watch lost; reconnecting',
+        reason,
+        delayMs: delay,
+      });
+    this.retry = setTimeout(() => void this.connect(attempt + 1), delay);
+  }
+
+  private apply(text: string): void {
+    let line: WatchLine;
+    try {
+      line = watchLineSchema.parse(JSON.parse(text));
+    } catch (error) {
+      this.log({
+        level: 'error',
+        message: 'bad watch line; re-listing',
+        error: (error as Error).message,
+      });
+      this.revision = undefined;
+      this.stream?.destroy();
+      return;
+    }
+    switch (line.type) {
+      case 'snapshot':
+        return this.applySnapshot(line);
+      case 'change':
+        this.revision = line.revision;
+        return this.applyChange(line);
+      case 'heartbeat':
+        this.revision = line.revision;
+        return;
+      case 'error':
+        // The store trimmed the feed (or failed): start over from a snapshot.
+        this.revision = undefined;
+        this.lastError = line.message;
+        return;
+    }
+  }
+
+  private applySnapshot(line: Extract<WatchLine, { type: 'snapshot' }>): void {
+    const previousAccounts = new Map(this.accountsById);
+    const previousSessions = new Map(this.sessionsByVpnIp);
+    this.accountsById.clear();
+    this.accountsByName.clear();
+    this.devicesById.clear();
+    this.sessionsByVpnIp.clear();
+    for (const account of line.accounts ?? []) this.putAccount(account);
+    for (const device of line.devices ?? []) this.devicesById.set(device.id, device);
+    for (const session of line.sessions ?? []) this.sessionsByVpnIp.set(session.vpnIp, session);
+    this.revision = line.revision;
+    this.synced = true;
+    this.lastError = 'connected';
+    // What changed while the stream was down still reaches live connections.
+    for (const [id, before] of previousAccounts) {
+      const after = this.accountsById.get(id);
+      if (JSON.stringify(before) !== JSON.stringify(after)) this.emit('account', before, after);
+    }
+    for (const session of previousSessions.values())
+      if (this.sessionsByVpnIp.get(session.vpnIp)?.id !== session.id)
+        this.emit('sessionEnded', session);
+  }
+
+  private applyChange(line: Extract<WatchLine, { type: 'change' }>): void {
+    switch (line.kind) {
+      case 'account': {
+        const before = this.accountsById.get(line.value.id);
+        if (line.op === 'deleted') this.removeAccount(line.value.id);
+        else this.putAccount(line.value);
+        this.emit('account', before, this.accountsById.get(line.value.id));
+        return;
+      }
+      case 'device':
+        if (line.op === 'deleted') this.devicesById.delete(line.value.id);
+        else this.devicesById.set(line.value.id, line.value);
+        this.emit('device', this.devicesById.get(line.value.id), line.value.id);
+        return;
+      case 'session': {
+        const session = line.value;
+        const current = this.sessionsByVpnIp.get(session.vpnIp);
+        if (line.op !== 'deleted' && session.state === 'active') {
+          this.sessionsByVpnIp.set(session.vpnIp, session);
+          if (current && current.id !== session.id) this.emit('sessionEnded', current);
+          return;
+        }
+        if (current?.id === session.id) this.sessionsByVpnIp.delete(session.vpnIp);
+        this.emit('sessionEnded', session);
+        return;
+      }
+    }
+  }
+
+  private putAccount(account: PublicAccount): void {
+    const before = this.accountsById.get(account.id);
+    if (before && before.username !== account.username) this.accountsByName.delete(before.username);
+    this.accountsById.set(account.id, account);
+    this.accountsByName.set(account.username, account);
+  }
+
+  private removeAccount(id: string): void {
+    const before = this.accountsById.get(id);
+    if (!before) return;
+    this.accountsById.delete(id);
+    this.accountsByName.delete(before.username);
+  }
+}

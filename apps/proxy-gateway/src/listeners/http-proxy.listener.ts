@@ -1,0 +1,219 @@
+import {
+  Agent,
+  createServer,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { parseBasicCredentials, stripHopByHop } from '@tunnelgate/proxy-protocols';
+import httpProxy from 'http-proxy';
+import { AccessRefused, type Gatekeeper, type Grant } from '../access/gatekeeper';
+import type { GatewayConfig } from '../config/gateway.config';
+import { acceptClient, type AcceptedClient } from '../connections/accept-client';
+import type { ConnectionRegistry } from '../connections/connection-registry';
+import { openTunnel } from '../connections/open-tunnel';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { Dialer } from '../upstream/dialer';
+import { upstreamErrorFrom } from '../upstream/upstream-error';
+import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  407: 'Proxy Authentication Required',
+  429: 'Too Many Requests',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** An http.Agent whose connections come from a dialer (the device's CONNECT, or direct). */
+class DialerAgent extends Agent {
+  constructor(private readonly dial: Dialer) {
+    super({ keepAlive: true, maxFreeSockets: 16, scheduling: 'lifo' });
+  }
+
+  override createConnection(
+    options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): undefined {
+    this.dial({ host: options.host ?? '', port: Number(options.port ?? 80) }).then(
+      (socket) => {
+        callback?.(null, socket);
+        // Dialers hand sockets over paused (no byte lost before a reader exists): the HTTP
+        // client has its reader now.
+        socket.resume();
+      },
+      (error: Error) => callback?.(error, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The HTTP proxy: CONNECT tunnels, and absolute-URI requests forwarded with http-proxy through a
+ * keep-alive agent per upstream (so consecutive GETs reuse the device tunnel). Basic proxy auth,
+ * or the account whose whitelist holds the client's address.
+ */
+export class HttpProxyListener {
+  readonly server: Server;
+  private readonly clients = new WeakMap<Socket, AcceptedClient>();
+  private readonly agents = new WeakMap<Dialer, DialerAgent>();
+  private readonly proxy = httpProxy.createProxyServer({
+    xfwd: false,
+    ws: false,
+    changeOrigin: false,
+  });
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly gate: Gatekeeper,
+    private readonly registry: ConnectionRegistry,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.server = createServer({
+      headersTimeout: config.timeouts.handshakeMs,
+      requestTimeout: 0,
+      keepAliveTimeout: 30_000,
+    });
+    this.server.on('connection', (socket: Socket) =>
+      this.clients.set(
+        socket,
+        acceptClient(socket, 'http', registry, metrics, config.timeouts.handshakeMs),
+      ),
+    );
+    this.server.on(
+      'connect',
+      (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        void this.onConnect(req, socket, head),
+    );
+    this.server.on(
+      'request',
+      (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res),
+    );
+    this.server.on('clientError', (_error, socket: Socket) => {
+      this.metrics.errors.inc({ kind: 'http_client_error' });
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+    });
+    // Without this listener http-proxy rethrows upstream errors and one refused upstream would end the process.
+    this.proxy.on('error', (error, _req, res) => {
+      const failure = upstreamErrorFrom(error);
+      this.metrics.errors.inc({ kind: `upstream_${failure.code}` });
+      if ('writeHead' in res && !res.headersSent) {
+        res.writeHead(upstreamStatus(failure), {
+          'content-type': 'text/plain',
+          connection: 'close',
+        });
+        res.end(`${failure.message}\n`);
+      } else res.destroy();
+    });
+  }
+
+  private async authorize(req: IncomingMessage, accepted: AcceptedClient): Promise<Grant> {
+    const grant = await this.gate.login(
+      parseBasicCredentials(req.headers['proxy-authorization']),
+      'http',
+      req.socket.remoteAddress ?? '',
+    );
+    if (grant.accountId && grant.deviceId)
+      accepted.claim({ accountId: grant.accountId, deviceId: grant.deviceId });
+    return grant;
+  }
+
+  private refused(error: unknown): { status: number; message: string } {
+    if (error instanceof AccessRefused) {
+      this.metrics.authFailures.inc({ listener: 'http', reason: error.kind });
+      return { status: REFUSAL_STATUS[error.kind], message: error.message };
+    }
+    this.metrics.errors.inc({ kind: 'internal' });
+    return { status: 503, message: 'the gateway cannot serve this now' };
+  }
+
+  private async onConnect(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const accepted = this.clients.get(socket);
+    if (!accepted) return void socket.destroy();
+    const target = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]+)):(\d{1,5})$/.exec(req.url ?? '');
+    const port = Number(target?.[3]);
+    if (!target || !(port >= 1 && port <= 65535))
+      return this.answer(socket, 400, 'CONNECT needs host:port');
+    let grant: Grant;
+    try {
+      grant = await this.authorize(req, accepted);
+    } catch (error) {
+      const { status, message } = this.refused(error);
+      accepted.outcome(`refused`);
+      return this.answer(socket, status, message);
+    }
+    const failure = await openTunnel(
+      accepted,
+      grant,
+      { host: target[1] ?? target[2] ?? '', port },
+      this.metrics,
+      {
+        idleMs: this.config.timeouts.idleMs,
+        greeting: () => 'HTTP/1.1 200 Connection Established\r\n\r\n',
+        head,
+      },
+    );
+    if (failure) this.answer(socket, upstreamStatus(failure), failure.message);
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const accepted = this.clients.get(req.socket);
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      url = undefined;
+    }
+    if (!accepted || !url || url.protocol !== 'http:') {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+      return void res.end(
+        'this is a proxy: send absolute http:// URLs, or CONNECT for anything else\n',
+      );
+    }
+    let grant: Grant;
+    try {
+      grant = await this.authorize(req, accepted);
+    } catch (error) {
+      const { status, message } = this.refused(error);
+      res.writeHead(status, {
+        'content-type': 'text/plain',
+        ...(status === 407 && { 'proxy-authenticate': 'Basic realm="tunnelgate"' }),
+      });
+      return void res.end(`${message}\n`);
+    }
+    // Authorized: from now on only real inactivity ends the connection.
+    req.socket.setTimeout(this.config.timeouts.idleMs, () => req.socket.destroy());
+    accepted.outcome('forwarded');
+    stripHopByHop(req.headers);
+    req.url = `${url.pathname}${url.search}`;
+    this.proxy.web(req, res, {
+      target: `http://${url.host}`,
+      agent: this.agentFor(grant.dial),
+      proxyTimeout: this.config.timeouts.idleMs,
+    });
+  }
+
+  private agentFor(dial: Dialer): DialerAgent {
+    let agent = this.agents.get(dial);
+    if (!agent) this.agents.set(dial, (agent = new DialerAgent(dial)));
+    return agent;
+  }
+
+  /** A complete HTTP answer on a raw socket (CONNECT refusals), then close. */
+  private answer(socket: Socket, status: number, message: string): void {
+    if (!socket.writable) return void socket.destroy();
+    const body = `${message}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
+        (status === 407 ? 'Proxy-Authenticate: Basic realm="tunnelgate"\r\n' : '') +
+        `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+}

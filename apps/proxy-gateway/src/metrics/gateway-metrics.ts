@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
+
+/** What an operator watches on the data plane; connects/s is rate(connections_total). */
+export function gatewayMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    active: new Gauge({
+      name: 'tunnelgate_gateway_connections_active',
+      help: 'Open client connections, by listener',
+      labelNames: ['listener'] as const,
+      registers,
+    }),
+    connections: new Counter({
+      name: 'tunnelgate_gateway_connections_total',
+      help: 'Client connections accepted, by listener and how they ended up',
+      labelNames: ['listener', 'outcome'] as const,
+      registers,
+    }),
+    upstreamConnect: new Histogram({
+      name: 'tunnelgate_gateway_upstream_connect_seconds',
+      help: 'Time to a usable upstream stream (TCP connect and proxy handshake)',
+      labelNames: ['upstream'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    bytes: new Counter({
+      name: 'tunnelgate_gateway_bytes_total',
+      help: 'Bytes relayed, from clients (in) and to clients (out)',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'tunnelgate_gateway_auth_failures_total',
+      help: 'Refused logins, by listener and reason',
+      labelNames: ['listener', 'reason'] as const,
+      registers,
+    }),
+    errors: new Counter({
+      name: 'tunnelgate_gateway_errors_total',
+      help: 'Errors, by kind (upstream codes, client protocol errors, control plane)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,396 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { curl } from './support/curl';
+import { GatewayInstance } from './support/gateway-instance';
+import {
+  closed,
+  connectTunnel,
+  domainAddress,
+  ipv4Address,
+  ipv6Address,
+  socks5Connect,
+} from './support/raw-clients';
+import { Targets } from './support/targets';
+import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
+
+// The lab: origin servers on 127.0.0.1; a device (a gateway in device mode) on 127.0.0.2; the
+// relay's tunnel-api (a real process) and gateway; tinyproxy on 127.0.0.3 as a foreign phone.
+jest.setTimeout(30_000);
+
+const api = new TunnelApiProcess();
+const targets = new Targets();
+const device = new GatewayInstance({
+  TUNNELGATE_GATEWAY_MODE: 'device',
+  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+});
+let relay: GatewayInstance;
+let tinyproxy: ChildProcess | undefined;
+const PASSWORD = 'correct horse battery';
+
+const httpProxy = (user = 'alice', password = PASSWORD) =>
+  `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${relay.port('http')}`;
+const plainUrl = (path: string) => `http://127.0.0.1:${targets.httpPort}${path}`;
+const secureUrl = (path: string) => `https://localhost:${targets.httpsPort}${path}`;
+
+async function account(id: string, fields: Record<string, unknown> = {}): Promise<void> {
+  await api.call('DELETE', `/v1/accounts/${id}`);
+  const created = await api.call('POST', '/v1/accounts', {
+    id,
+    username: id,
+    password: PASSWORD,
+    deviceId: 'dev-sim',
+    protocols: ['http', 'socks5'],
+    ...fields,
+  });
+  expect(created.status).toBe(201);
+  await waitFor(
+    async () => relay.service.gate !== undefined && (await accountKnown(id)),
+    `account ${id} at the gateway`,
+  );
+}
+
+/** The relay gateway has the account from its watch (it answers a login for it). */
+async function accountKnown(id: string): Promise<boolean> {
+  const gate = relay.service.gate as unknown as { directory: { account(id: string): unknown } };
+  return gate.directory.account(id) !== undefined;
+}
+
+beforeAll(async () => {
+  await targets.start();
+  await api.start();
+  await device.start();
+  const put = await api.call('PUT', '/v1/devices/dev-sim', {
+    name: 'simulated phone',
+    vpnIp: '127.0.0.2',
+    httpPort: device.port('http'),
+    socksPort: device.port('socks5'),
+    basePort: null,
+  });
+  expect(put.status).toBe(200);
+  await api.call('POST', '/v1/devices/dev-sim/connected');
+  relay = await new GatewayInstance({
+    TUNNELGATE_API_URL: api.url,
+    TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+    TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: '200',
+  }).start();
+  await account('alice');
+}, 30_000);
+
+afterAll(async () => {
+  tinyproxy?.kill();
+  await relay?.close();
+  await device.close();
+  await api.remove();
+  await targets.close();
+});
+
+beforeEach(async () => {
+  await api.call('POST', '/v1/devices/dev-sim/heartbeat');
+});
+
+describe('HTTP proxy', () => {
+  it('tunnels CONNECT and forwards plain GETs through the device, with Basic auth', async () => {
+    const secure = await curl(['-k', '-x', httpProxy(), secureUrl('/secure')]);
+    expect(secure).toMatchObject({
+      code: 0,
+      status: 200,
+      connectStatus: 200,
+      body: 'hello from /secure',
+    });
+    const plain = await curl([
+      '-x',
+      httpProxy(),
+      '-H',
+      'Connection: X-Drop-Me',
+      '-H',
+      'X-Drop-Me: 1',
+      plainUrl('/plain?q=1'),
+    ]);
+    expect(plain).toMatchObject({ code: 0, status: 200, body: 'hello from /plain?q=1' });
+    const seen = targets.seen.find((r) => r.path === '/plain?q=1');
+    expect(seen?.headers).not.toHaveProperty('proxy-authorization');
+    expect(seen?.headers).not.toHaveProperty('proxy-connection');
+    expect(seen?.headers).not.toHaveProperty('x-drop-me');
+    // It left through the device: the device gateway accepted those connections.
+    expect(await device.metrics()).toMatch(
+      /tunnelgate_gateway_connections_total\{[^}]*listener="http"[^}]*outcome="tunnel"[^}]*\} [1-9]/,
+    );
+  });
+
+  it('answers 407 with Proxy-Authenticate to a wrong or missing password', async () => {
+    expect(await curl(['-x', httpProxy('alice', 'wrong'), plainUrl('/')])).toMatchObject({
+      status: 407,
+    });
+    expect(
+      await curl(['-x', `http://127.0.0.1:${relay.port('http')}`, plainUrl('/')]),
+    ).toMatchObject({ status: 407 });
+    expect(await curl(['-k', '-x', httpProxy('nobody'), secureUrl('/')])).toMatchObject({
+      connectStatus: 407,
+    });
+    const head = await connectTunnel(relay.port('http'), `127.0.0.1:${targets.httpPort}`);
+    expect(head.status).toBe('HTTP/1.1 407 Proxy Authentication Required');
+  });
+
+  it('answers 502 when the destination refuses, and 400 to a request that is not for a proxy', async () => {
+    const closedPort = await freePort();
+    expect(await curl(['-x', httpProxy(), `http://127.0.0.1:${closedPort}/`])).toMatchObject({
+      status: 502,
+    });
+    expect(
+      (await connectTunnel(relay.port('http'), `127.0.0.1:${closedPort}`, `alice:${PASSWORD}`))
+        .status,
+    ).toMatch(/^HTTP\/1\.1 502/);
+    expect(
+      await curl([`http://127.0.0.1:${relay.port('http')}/not-a-proxy-request`]),
+    ).toMatchObject({ status: 400 });
+  });
+
+  it('checks a changed password again instead of trusting its cache', async () => {
+    expect(await curl(['-x', httpProxy(), plainUrl('/')])).toMatchObject({ status: 200 });
+    await api.call('PUT', '/v1/accounts/alice/password', { password: 'a whole new password' });
+    await waitFor(
+      async () => (await curl(['-x', httpProxy(), plainUrl('/')])).status === 407,
+      'old password refused',
+    );
+    expect(
+      await curl(['-x', httpProxy('alice', 'a whole new password'), plainUrl('/')]),
+    ).toMatchObject({ status: 200 });
+    await api.call('PUT', '/v1/accounts/alice/password', { password: PASSWORD });
+  });
+});
+
+describe('SOCKS5 proxy', () => {
+  it('connects by domain with username/password, and refuses a wrong one', async () => {
+    const ok = await curl([
+      '-k',
+      '--socks5-hostname',
+      `127.0.0.1:${relay.port('socks5')}`,
+      '--proxy-user',
+      `alice:${PASSWORD}`,
+      secureUrl('/socks'),
+    ]);
+    expect(ok).toMatchObject({ code: 0, status: 200, body: 'hello from /socks' });
+    const wrong = await curl([
+      '--socks5-hostname',
+      `127.0.0.1:${relay.port('socks5')}`,
+      '--proxy-user',
+      'alice:wrong',
+      plainUrl('/'),
+    ]);
+    expect(wrong.code).toBe(97);
+    const none = await socks5Connect(
+      relay.port('socks5'),
+      ipv4Address('127.0.0.1'),
+      targets.httpPort,
+    );
+    expect(none.method).toBe(0xff);
+  });
+
+  it('replies with the exact code: refused, not allowed, command not supported, IPv4/IPv6/domain', async () => {
+    const port = device.port('socks5');
+    const closedPort = await freePort();
+    const at = (address: Buffer, target: number) =>
+      socks5Connect(port, address, target, undefined, '127.0.0.2');
+    const refused = await at(ipv4Address('127.0.0.1'), closedPort);
+    expect(refused.reply).toBe(0x05);
+    const forbidden = await at(ipv4Address('169.254.169.254'), 80);
+    expect(forbidden.reply).toBe(0x02);
+    const v6 = await at(ipv6Address([...Array(15).fill(0), 1]), 80);
+    expect(v6.reply).toBe(0x02); // ::1 is loopback: refused by the direct policy, but parsed
+    const byName = await at(domainAddress('localhost'), targets.httpPort);
+    expect([0x00, 0x02]).toContain(byName.reply); // localhost may resolve to ::1 (refused) or 127.0.0.1
+    const ok = await at(ipv4Address('127.0.0.1'), targets.httpPort);
+    expect(ok.reply).toBe(0x00);
+    for (const s of [refused, forbidden, v6, byName, ok]) s.socket.destroy();
+    const bind = await (async () => {
+      const { connected, readBytes } = await import('./support/raw-clients');
+      const socket = await connected(port, '127.0.0.2');
+      socket.write(Buffer.from([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]));
+      const reply = await readBytes(socket, 12);
+      socket.destroy();
+      return reply[3];
+    })();
+    expect(bind).toBe(0x07);
+  });
+});
+
+describe('accounts at work', () => {
+  it('lets a whitelisted source in without a password, on both proxies', async () => {
+    await account('office', { cidrWhitelist: ['127.0.0.1/32'] });
+    expect(
+      await curl(['-x', `http://127.0.0.1:${relay.port('http')}`, plainUrl('/wl')]),
+    ).toMatchObject({ status: 200 });
+    expect(
+      await curl(['--socks5', `127.0.0.1:${relay.port('socks5')}`, plainUrl('/wl')]),
+    ).toMatchObject({ status: 200 });
+    await api.call('DELETE', '/v1/accounts/office');
+    await waitFor(async () => !(await accountKnown('office')), 'whitelist account gone');
+    expect(
+      await curl(['-x', `http://127.0.0.1:${relay.port('http')}`, plainUrl('/wl')]),
+    ).toMatchObject({ status: 407 });
+  });
+
+  it('cuts a download when the quota runs out, and refuses the account after', async () => {
+    await account('metered', { quotaBytes: 300_000 });
+    const download = await curl(
+      [
+        '--limit-rate',
+        '2M',
+        '-o',
+        '/dev/null',
+        '-x',
+        httpProxy('metered'),
+        plainUrl('/bytes/20000000'),
+      ],
+      20,
+    );
+    expect(download.code).not.toBe(0);
+    await waitFor(
+      async () => (await curl(['-x', httpProxy('metered'), plainUrl('/')])).status === 403,
+      'over-quota refusal',
+    );
+    const usage = await api.call('GET', '/v1/accounts/metered/usage');
+    expect(Number(usage.body['usedBytes'])).toBeGreaterThanOrEqual(300_000);
+  });
+
+  it('holds an account to its connection limit', async () => {
+    await account('single', { maxConnections: 1 });
+    const first = await connectTunnel(
+      relay.port('http'),
+      `127.0.0.1:${targets.httpPort}`,
+      `single:${PASSWORD}`,
+    );
+    expect(first.status).toMatch(/ 200 /);
+    expect(await curl(['-x', httpProxy('single'), plainUrl('/')])).toMatchObject({ status: 429 });
+    first.socket.destroy();
+    await waitFor(
+      async () => (await curl(['-x', httpProxy('single'), plainUrl('/')])).status === 200,
+      'a free slot',
+    );
+  });
+
+  it('closes live tunnels when the account is disabled', async () => {
+    await account('bob');
+    const tunnel = await connectTunnel(
+      relay.port('http'),
+      `127.0.0.1:${targets.httpPort}`,
+      `bob:${PASSWORD}`,
+    );
+    expect(tunnel.status).toMatch(/ 200 /);
+    await api.call('PATCH', '/v1/accounts/bob', { enabled: false });
+    expect(await closed(tunnel.socket, 5000)).toBe(true);
+    expect(await curl(['-x', httpProxy('bob'), plainUrl('/')])).toMatchObject({ status: 403 });
+  });
+
+  it('limits failed logins per source address', async () => {
+    const strict = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: '3',
+    }).start();
+    try {
+      const via = (password: string) =>
+        curl(['-x', `http://alice:${password}@127.0.0.1:${strict.port('http')}`, plainUrl('/')]);
+      for (let i = 0; i < 3; i++) expect(await via('wrong')).toMatchObject({ status: 407 });
+      expect(await via('wrong')).toMatchObject({ status: 429 });
+      expect(await via(encodeURIComponent(PASSWORD))).toMatchObject({ status: 429 });
+      expect(await strict.metrics()).toMatch(
+        /tunnelgate_gateway_auth_failures_total\{[^}]*reason="rate-limited"/,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('upstreams', () => {
+  it("reaches the device's SOCKS5 proxy when told to", async () => {
+    const viaSocks = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_GATEWAY_DEVICE_PROXY: 'socks5',
+    }).start();
+    try {
+      const result = await curl([
+        '-k',
+        '-x',
+        `http://alice:${encodeURIComponent(PASSWORD)}@127.0.0.1:${viaSocks.port('http')}`,
+        secureUrl('/via-socks'),
+      ]);
+      expect(result).toMatchObject({ status: 200, body: 'hello from /via-socks' });
+      expect(await device.metrics()).toMatch(
+        /tunnelgate_gateway_connections_total\{[^}]*listener="socks5"[^}]*outcome="tunnel"[^}]*\} [1-9]/,
+      );
+    } finally {
+      await viaSocks.close();
+    }
+  });
+
+  it('works through tinyproxy as a foreign phone, with its proxy credentials', async () => {
+    const port = await freePort();
+    const conf = join(api.dir, 'tinyproxy.conf');
+    writeFileSync(
+      conf,
+      `Port ${port}\nListen 127.0.0.3\nTimeout 60\nAllow 127.0.0.0/8\nBasicAuth dev devpass\nLogLevel Critical\n`,
+    );
+    tinyproxy = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
+    await waitFor(
+      async () =>
+        (await curl(['-x', `http://dev:devpass@127.0.0.3:${port}`, plainUrl('/')])).status === 200,
+      'tinyproxy',
+    );
+    await api.call('PUT', '/v1/devices/dev-tiny', {
+      name: 'tinyproxy phone',
+      vpnIp: '127.0.0.3',
+      httpPort: port,
+      basePort: null,
+      proxyCredentials: { username: 'dev', password: 'devpass' },
+    });
+    await api.call('POST', '/v1/devices/dev-tiny/connected');
+    await account('carol', { deviceId: 'dev-tiny' });
+    await waitFor(
+      async () => (await curl(['-k', '-x', httpProxy('carol'), secureUrl('/tiny')])).status === 200,
+      'carol through tinyproxy',
+    );
+    expect(await curl(['-x', httpProxy('carol'), plainUrl('/tiny-plain')])).toMatchObject({
+      status: 200,
+      body: 'hello from /tiny-plain',
+    });
+  });
+
+  it('in device mode, refuses loopback, link-local, private and metadata destinations unless allowed', async () => {
+    const viaDevice = (url: string) => curl(['-x', `http://127.0.0.2:${device.port('http')}`, url]);
+    expect(await viaDevice(plainUrl('/allowed'))).toMatchObject({ status: 200 });
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://127.0.0.5/',
+      'http://10.1.2.3/',
+      'http://[::1]/',
+      'http://192.168.255.7:8080/',
+    ])
+      expect(await viaDevice(url)).toMatchObject({ status: 403 });
+    expect(
+      (await connectTunnel(device.port('http'), '169.254.169.254:443', undefined, '127.0.0.2'))
+        .status,
+    ).toMatch(/^HTTP\/1\.1 403/);
+  });
+});
+
+describe('admin port', () => {
+  it('is ready with the watch up, and counts connections, bytes and upstream latency', async () => {
+    const ready = await fetch(`${relay.adminUrl}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { api: 'ok', upstream: 'ok' } });
+    const text = await relay.metrics();
+    for (const name of [
+      'connections_active',
+      'connections_total',
+      'upstream_connect_seconds_bucket',
+      'bytes_total',
+      'auth_failures_total',
+    ])
+      expect(text).toContain(`tunnelgate_gateway_${name}`);
+  });
+});

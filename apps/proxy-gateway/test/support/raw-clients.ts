@@ -1,0 +1,98 @@
+import { connect, type Socket } from 'node:net';
+
+/** Resolves with the first `length` bytes the socket receives (or what it had when it closed). */
+export function readBytes(socket: Socket, length: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    let buffer = Buffer.alloc(0);
+    const done = () => {
+      socket.off('data', onData);
+      resolve(buffer);
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (buffer.length >= length) done();
+    };
+    socket.on('data', onData);
+    socket.once('close', done);
+  });
+}
+
+export function connected(port: number, host = '127.0.0.1'): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** An HTTP CONNECT tunnel held open by the test; resolves with the proxy's status line. */
+export async function connectTunnel(
+  proxyPort: number,
+  target: string,
+  credentials?: string,
+  proxyHost = '127.0.0.1',
+): Promise<{ socket: Socket; status: string }> {
+  const socket = await connected(proxyPort, proxyHost);
+  socket.on('error', () => undefined);
+  const auth = credentials
+    ? `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`
+    : '';
+  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
+  const head = await new Promise<string>((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (!text.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData);
+    socket.once('close', () => resolve(text));
+  });
+  return { socket, status: head.split('\r\n')[0] ?? '' };
+}
+
+/** A SOCKS5 CONNECT by hand, to read the exact reply bytes; resolves with the reply code. */
+export async function socks5Connect(
+  proxyPort: number,
+  address: Buffer,
+  port: number,
+  credentials?: { username: string; password: string },
+  proxyHost = '127.0.0.1',
+): Promise<{ socket: Socket; method: number; reply: number | undefined }> {
+  const socket = await connected(proxyPort, proxyHost);
+  socket.on('error', () => undefined);
+  socket.write(Buffer.from(credentials ? [5, 1, 2] : [5, 1, 0]));
+  const choice = await readBytes(socket, 2);
+  if (choice[1] === 0xff || choice.length < 2)
+    return { socket, method: choice[1] ?? -1, reply: undefined };
+  if (credentials) {
+    const user = Buffer.from(credentials.username);
+    const pass = Buffer.from(credentials.password);
+    socket.write(
+      Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
+    );
+    const status = await readBytes(socket, 2);
+    if (status[1] !== 0) return { socket, method: 2, reply: undefined };
+  }
+  socket.write(
+    Buffer.concat([Buffer.from([5, 1, 0]), address, Buffer.from([port >> 8, port & 0xff])]),
+  );
+  const reply = await readBytes(socket, 10);
+  return { socket, method: choice[1] ?? -1, reply: reply.length >= 10 ? reply[1] : undefined };
+}
+
+export const ipv4Address = (ip: string) => Buffer.from([1, ...ip.split('.').map(Number)]);
+export const domainAddress = (name: string) =>
+  Buffer.concat([Buffer.from([3, name.length]), Buffer.from(name)]);
+export const ipv6Address = (bytes: number[]) => Buffer.from([4, ...bytes]);
+
+export function closed(socket: Socket, withinMs: number): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), withinMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '../../../..');
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  attempts = 150,
+): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The real tunnel-api (the built app), on SQLite in a temporary directory, firewall off. */
+export class TunnelApiProcess {
+  readonly dir = mkdtempSync(join(tmpdir(), 'gw-api-'));
+  readonly tokenFile = join(this.dir, 'api-token');
+  readonly token = 'gateway-test-token-0123456789abcdef';
+  url = '';
+  private child: ChildProcess | undefined;
+
+  async start(port?: number): Promise<this> {
+    writeFileSync(this.tokenFile, this.token, { mode: 0o600 });
+    const listen = port ?? (await freePort());
+    this.url = `http://127.0.0.1:${listen}`;
+    this.child = spawn(process.execPath, [join(ROOT, 'dist/apps/tunnel-api/main.js')], {
+      env: {
+        PATH: process.env['PATH'],
+        TUNNELGATE_API_LISTEN: `127.0.0.1:${listen}`,
+        TUNNELGATE_STORE: `sqlite:${join(this.dir, 'store.db')}`,
+        TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+        TUNNELGATE_FIREWALL: 'off',
+        TUNNELGATE_LOG_LEVEL: 'error',
+      },
+      stdio: 'ignore',
+    });
+    await waitFor(async () => (await fetch(`${this.url}/readyz`)).ok, 'tunnel-api');
+    return this;
+  }
+
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
