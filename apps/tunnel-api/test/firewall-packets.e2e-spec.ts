@@ -1,7 +1,7 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
 import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
-import { describeAsRoot, link, Netns } from './support/netns';
+import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 

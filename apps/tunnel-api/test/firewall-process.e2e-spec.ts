@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aDevice, anAccount, aSession } from '@tunnelgate/sessions/testing';
 import { SqliteStore } from '@tunnelgate/store';
-import { describeAsRoot, Netns, ownedLines } from './support/netns';
+import { describeAsRoot, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
 const T = '2026-01-01T00:00:00.000Z';

@@ -7,7 +7,7 @@ import {
   type FirewallState,
 } from '@tunnelgate/firewall';
 import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
-import { describeAsRoot, Netns, ownedLines } from './support/netns';
+import { describeAsRoot, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };

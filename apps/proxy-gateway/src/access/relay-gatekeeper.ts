@@ -81,9 +81,16 @@ export class RelayGatekeeper implements Gatekeeper {
     });
     this.failures = new RateLimiterMemory({ points: config.authFailuresPerMinute, duration: 60 });
     directory.on('account', (before, after) => this.onAccount(before, after));
-    directory.on('sessionEnded', (session) =>
-      this.registry.closeWhere((t) => t.sessionId === session.id, 'kicked'),
-    );
+    directory.on('sessionEnded', (session) => {
+      const closed = this.registry.closeWhere((t) => t.sessionId === session.id, 'kicked');
+      if (closed > 0)
+        this.log({
+          level: 'info',
+          message: 'session ended: closed its connections',
+          sessionId: session.id,
+          closed,
+        });
+    });
     directory.on('device', (after, id) => this.onDevice(after, id));
   }
 

@@ -97,7 +97,13 @@ export class TransparentListener {
     clearInterval(this.refresh);
   }
 
-  private reset(accepted: AcceptedClient, outcome: string): void {
+  private reset(accepted: AcceptedClient, outcome: string, reason: string): void {
+    this.logDebug({
+      message: 'transparent connection reset',
+      client: accepted.tunnel.client.remoteAddress,
+      outcome,
+      reason,
+    });
     accepted.outcome(outcome);
     accepted.tunnel.client.resetAndDestroy();
   }
@@ -113,14 +119,14 @@ export class TransparentListener {
     let destination: OriginalDestination;
     try {
       destination = originalDestination(socket);
-    } catch {
+    } catch (error) {
       this.metrics.errors.inc({ kind: 'original_dst' });
-      return this.reset(accepted, 'no-destination');
+      return this.reset(accepted, 'no-destination', (error as Error).message);
     }
     const destinationIp = ipaddr.process(destination.address).toString();
     if (this.ownPorts.has(destination.port) && this.local.has(destinationIp)) {
       this.metrics.errors.inc({ kind: 'loop' });
-      return this.reset(accepted, 'loop');
+      return this.reset(accepted, 'loop', `${destinationIp}:${destination.port} is this gateway`);
     }
     let grant: Grant;
     try {
@@ -130,7 +136,7 @@ export class TransparentListener {
         listener: 'transparent',
         reason: (error as { kind?: string }).kind ?? 'unavailable',
       });
-      return this.reset(accepted, 'refused');
+      return this.reset(accepted, 'refused', (error as Error).message);
     }
     if (grant.accountId && grant.deviceId)
       accepted.claim({

@@ -1,4 +1,6 @@
+/** Network namespaces for tests: real kernels, networks that exist only inside the test. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 /** Root is needed for namespaces and iptables; CI runs as root, so nothing skips there. */
 export const isRoot = process.getuid?.() === 0;
@@ -33,16 +35,24 @@ export class Netns {
   }
 
   /** A long-running process inside the namespace; killed on `remove()`. */
-  spawn(file: string, args: string[]): ChildProcess {
+  spawn(file: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', this.name, file, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env && { env: { PATH: process.env['PATH'], ...env } }),
     });
     this.children.push(child);
     return child;
   }
 
+  /** Names only processes in this namespace resolve (`ip netns exec` mounts it on /etc/hosts). */
+  hosts(lines: string): void {
+    mkdirSync(`/etc/netns/${this.name}`, { recursive: true });
+    writeFileSync(`/etc/netns/${this.name}/hosts`, lines);
+  }
+
   remove(): void {
     for (const child of this.children) child.kill('SIGKILL');
+    rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
     try {
       execFileSync('ip', ['netns', 'del', this.name]);
     } catch {
