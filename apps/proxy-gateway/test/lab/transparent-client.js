@@ -30,7 +30,9 @@ if (mode === 'tls') {
   // Splits the first flight into pieces with pauses, as a slow network would deliver it.
   let first = true;
   const wire = new Duplex({
-    read() {},
+    read() {
+      // Data is pushed from the socket's 'data' events below.
+    },
     write(chunk, _encoding, callback) {
       if (!first) return void socket.write(chunk, callback);
       first = false;
