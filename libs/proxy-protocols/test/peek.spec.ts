@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_HTTP_HEAD_BYTES, peekClientHelloSni, peekHttpHost } from '../src';
-import { realClientHello, splitIntoTwoRecords } from './client-hello';
+import { realClientHello, splitIntoTwoRecords } from '../src/testing';
 
 describe('peekClientHelloSni', () => {
   it('finds the SNI of a real ClientHello, and waits while any part is missing', async () => {

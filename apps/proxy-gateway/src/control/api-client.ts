@@ -39,7 +39,10 @@ export class ApiClient {
     private readonly timeoutMs: number,
   ) {
     const tls = baseUrl.startsWith('https:');
-    this.agent = tls ? new TlsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
+    // A few idle connections, closed after 4 s: below the usual 5 s server keep-alive, so a
+    // request never races the server closing the connection it reuses.
+    const pool = { keepAlive: true, maxFreeSockets: 4, timeout: 4000 };
+    this.agent = tls ? new TlsAgent(pool) : new Agent(pool);
     this.send = tls ? requestTls : request;
   }
 
