@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copiedTo, dockerStages, stageEnv } from './deployment/dockerfile';
@@ -104,6 +105,55 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
       ...foreign.map((c) => c.container.image),
     ])
       expect(image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?$/);
+  });
+
+  it('installs in each image every package its built app requires', () => {
+    const { stages } = dockerStages();
+    for (const app of ['tunnel-api', 'proxy-gateway']) {
+      const bundle = readFileSync(join(ROOT, `dist/apps/${app}/main.js`), 'utf8');
+      const required = new Set(
+        [...bundle.matchAll(/require\("([^"]+)"\)/g)]
+          .map((m) => m[1] ?? '')
+          .filter((name) => !name.startsWith('node:') && !builtinModules.includes(name))
+          .map((name) =>
+            (name.startsWith('@') ? name.split('/').slice(0, 2) : name.split('/').slice(0, 1)).join(
+              '/',
+            ),
+          ),
+      );
+      // What `npm ci --omit=dev` installs there: every top-level package of the generated lock.
+      const lock = JSON.parse(
+        readFileSync(join(ROOT, `dist/apps/${app}/package-lock.json`), 'utf8'),
+      ) as {
+        packages: Record<string, { dev?: boolean }>;
+      };
+      const locked = Object.entries(lock.packages)
+        .filter(([path, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && !entry.dev)
+        .map(([path]) => path.slice('node_modules/'.length));
+      const stage = stages.find((s) => s.name === app);
+      const copied = (stage?.lines ?? []).flatMap((line) => {
+        const into = /^COPY .* node_modules\/(\S+?)\/?$/.exec(line);
+        return into ? [into[1] ?? ''] : [];
+      });
+      const installed = new Set([...locked, ...copied]);
+      expect({ app, missing: [...required].filter((name) => !installed.has(name)) }).toEqual({
+        app,
+        missing: [],
+      });
+    }
+  });
+
+  it("points tunnel-api's REDIRECT at the gateway's transparent listener", () => {
+    for (const { spec } of pods.filter((p) => p.owner.startsWith('DaemonSet/'))) {
+      const envOf = (name: string) =>
+        Object.fromEntries(
+          (spec.containers.find((c) => c.name === name)?.env ?? []).map((v) => [v.name, v.value]),
+        );
+      const redirectPort = envOf('tunnel-api')['TUNNELGATE_TRANSPARENT_PORT'];
+      const listen = envOf('proxy-gateway')['TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN'] ?? '';
+      expect(redirectPort).toBeDefined();
+      expect(listen.split(':').pop()).toBe(redirectPort);
+    }
   });
 
   it('starts OpenVPN through the hook path its image installs', () => {
