@@ -3,6 +3,7 @@
 # Runs `apt-get update` once, and only when something has to be installed.
 #   tools/system-deps/install.sh            everything the test suite needs
 #   tools/system-deps/install.sh --relay    only what the relay itself needs
+#   tools/system-deps/install.sh --bench    the tests' packages and the benchmark's peer proxies
 set -euo pipefail
 
 RELAY_PACKAGES=(iptables iproute2 openvpn)
@@ -10,6 +11,7 @@ TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinypr
 
 packages=("${TEST_PACKAGES[@]}")
 [ "${1:-}" = "--relay" ] && packages=("${RELAY_PACKAGES[@]}")
+[ "${1:-}" = "--bench" ] && packages=("${TEST_PACKAGES[@]}" microsocks)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,0 +1,260 @@
+// The gateway's data plane next to tinyproxy, microsocks and proxy-chain, each against a direct
+// connection measured in the same run (these machines are noisy: only ratios carry over). Every
+// proxy is a separate process; its CPU per operation comes from /proc, since the client, the
+// origin and the proxy share the same cores. The gateway runs in device mode (direct egress),
+// the one-hop setup the peers have.
+//
+//   npx nx build proxy-gateway && bash tools/system-deps/install.sh --bench
+//   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/proxy.bench.ts [scale=1]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import {
+  cpuSeconds,
+  rssKiB,
+  startGateway,
+  startMicrosocks,
+  startProxyChain,
+  startTarget,
+  startTinyproxy,
+  type Peer,
+} from './proxy/peers';
+import { get, openTunnel } from './proxy/tunnel-client';
+
+const SCALE = Number(process.argv[2] ?? 1);
+const MiB = 1024 * 1024;
+const BULK_BYTES = 256 * MiB * SCALE;
+const NEW_CONNECTIONS = Math.round(2000 * SCALE);
+const KEEPALIVE_GETS = Math.round(4000 * SCALE);
+const IDLE_TUNNELS = 5000;
+const PARALLEL = 8;
+
+interface Row {
+  name: string;
+  bulk1: number;
+  bulk8: number;
+  connPerSec: number;
+  p50: number;
+  p99: number;
+  getsPerSec: number | undefined;
+  cpuPerGiB: number | undefined;
+  cpuPerConnUs: number | undefined;
+  cpuPerGetUs: number | undefined;
+  idleKiB: number | undefined;
+}
+
+async function timed<T>(
+  pid: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ seconds: number; cpu: number; value: T }> {
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
+  const t0 = performance.now();
+  const value = await work();
+  return { seconds: (performance.now() - t0) / 1000, cpu: pid ? cpuSeconds(pid) - cpu0 : 0, value };
+}
+
+async function bulk(
+  peer: Peer | undefined,
+  target: number,
+  tunnels: number,
+): Promise<{ mibPerSec: number; cpu: number }> {
+  const each = Math.floor(BULK_BYTES / tunnels);
+  const sockets = await Promise.all(
+    Array.from({ length: tunnels }, () => openTunnel(peer, target)),
+  );
+  const run = await timed(peer?.process.pid, () =>
+    Promise.all(sockets.map((s) => get(s, `/bytes/${each}`, true))),
+  );
+  for (const s of sockets) s.destroy();
+  return { mibPerSec: (each * tunnels) / MiB / run.seconds, cpu: run.cpu };
+}
+
+async function newConnections(peer: Peer | undefined, target: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const run = await timed(peer?.process.pid, () =>
+    Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        while (next++ < NEW_CONNECTIONS) {
+          const t0 = performance.now();
+          const socket = await openTunnel(peer, target);
+          await get(socket, '/', true);
+          socket.destroy();
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    ),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { perSec: NEW_CONNECTIONS / run.seconds, p50: at(0.5), p99: at(0.99), cpu: run.cpu };
+}
+
+/** Plain-HTTP GETs over kept-alive connections: through the proxy (absolute URIs) or direct. */
+async function keepAliveGets(peer: Peer | undefined, target: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        peer
+          ? {
+              host: '127.0.0.1',
+              port: peer.port,
+              path: `http://127.0.0.1:${target}/`,
+              agent,
+              headers: { host: `127.0.0.1:${target}` },
+            }
+          : { host: '127.0.0.1', port: target, path: '/', agent },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  let next = 0;
+  let failures = 0;
+  // A proxy may close a kept-alive connection under a request (tinyproxy does): count and retry.
+  const retried = async () => {
+    for (let attempt = 0; ; attempt++)
+      try {
+        return await once();
+      } catch (error) {
+        failures++;
+        if (attempt === 9) throw error;
+      }
+  };
+  const run = await timed(peer?.process.pid, () =>
+    Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        while (next++ < KEEPALIVE_GETS) await retried();
+      }),
+    ),
+  );
+  if (failures > 0) console.error(`${peer?.name}: ${failures} keep-alive GETs failed and were retried`);
+  agent.destroy();
+  return { perSec: KEEPALIVE_GETS / run.seconds, cpu: run.cpu };
+}
+
+async function idleMemory(peer: Peer, target: number): Promise<number> {
+  const pid = peer.process.pid ?? 0;
+  await new Promise((r) => setTimeout(r, 500));
+  const before = rssKiB(pid);
+  const sockets: Socket[] = [];
+  for (let i = 0; i < IDLE_TUNNELS; i += 100)
+    sockets.push(
+      ...(await Promise.all(Array.from({ length: 100 }, () => openTunnel(peer, target)))),
+    );
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssKiB(pid);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => setTimeout(r, 1000));
+  return (after - before) / IDLE_TUNNELS;
+}
+
+async function measure(
+  peer: Peer | undefined,
+  target: number,
+  direct: Row | undefined,
+): Promise<Row> {
+  const step = (name: string) => process.env['BENCH_DEBUG'] && console.error(`${peer?.name ?? 'direct'}: ${name}`);
+  step('bulk');
+  const one = await bulk(peer, target, 1);
+  const eight = await bulk(peer, target, 8);
+  step('connections');
+  const conns = await newConnections(peer, target);
+  step('keep-alive');
+  const gets =
+    !peer || peer.forwards
+      ? await keepAliveGets(peer, target).catch((error: Error) => {
+          console.error(`${peer?.name}: keep-alive GETs failed (${error.message}); reported as n/a`);
+          return undefined;
+        })
+      : undefined;
+  step('idle');
+  const idle = peer ? await idleMemory(peer, target) : undefined;
+  const ratio = (value: number, base: number | undefined) => (base ? value / base : value);
+  return {
+    name: peer?.name ?? 'direct',
+    bulk1: ratio(one.mibPerSec, direct?.bulk1),
+    bulk8: ratio(eight.mibPerSec, direct?.bulk8),
+    connPerSec: ratio(conns.perSec, direct?.connPerSec),
+    p50: conns.p50,
+    p99: conns.p99,
+    getsPerSec: gets && ratio(gets.perSec, direct?.getsPerSec),
+    cpuPerGiB: peer ? (one.cpu + eight.cpu) / ((2 * BULK_BYTES) / (1024 * MiB)) : undefined,
+    cpuPerConnUs: peer ? (conns.cpu / NEW_CONNECTIONS) * 1e6 : undefined,
+    cpuPerGetUs: peer && gets ? (gets.cpu / KEEPALIVE_GETS) * 1e6 : undefined,
+    idleKiB: idle,
+  };
+}
+
+const fmt = (value: number | undefined, digits = 2) =>
+  value === undefined ? 'n/a' : value.toFixed(digits);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
+  const target = await startTarget();
+  const peers = [
+    ...(await startGateway()),
+    await startTinyproxy(dir),
+    await startMicrosocks(),
+    await startProxyChain(),
+  ];
+  try {
+    const direct = await measure(undefined, target.port, undefined);
+    const rows: Row[] = [];
+    for (const peer of peers) rows.push(await measure(peer, target.port, direct));
+    console.log(
+      `proxy data plane, ratios to a direct connection measured in the same run (node ${process.version}, scale ${SCALE})`,
+    );
+    console.log(
+      `direct: bulk 1 tunnel ${direct.bulk1.toFixed(0)} MiB/s, 8 tunnels ${direct.bulk8.toFixed(0)} MiB/s, ` +
+        `${direct.connPerSec.toFixed(0)} new conn/s (p50 ${direct.p50.toFixed(2)} ms, p99 ${direct.p99.toFixed(2)} ms), ` +
+        `${fmt(direct.getsPerSec, 0)} keep-alive GET/s`,
+    );
+    console.log(
+      [
+        'proxy'.padEnd(18),
+        'bulk×1',
+        'bulk×8',
+        'conn/s',
+        'p50 ms',
+        'p99 ms',
+        'GET/s',
+        'CPU s/GiB',
+        'CPU µs/conn',
+        'CPU µs/GET',
+        'KiB/idle tunnel',
+      ].join('  '),
+    );
+    for (const r of rows)
+      console.log(
+        [
+          r.name.padEnd(18),
+          fmt(r.bulk1).padStart(6),
+          fmt(r.bulk8).padStart(6),
+          fmt(r.connPerSec).padStart(6),
+          fmt(r.p50).padStart(6),
+          fmt(r.p99).padStart(6),
+          fmt(r.getsPerSec).padStart(5),
+          fmt(r.cpuPerGiB).padStart(9),
+          fmt(r.cpuPerConnUs, 0).padStart(11),
+          fmt(r.cpuPerGetUs, 0).padStart(10),
+          fmt(r.idleKiB, 1).padStart(15),
+        ].join('  '),
+      );
+  } finally {
+    for (const child of new Set([target.process, ...peers.map((p) => p.process)])) child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+
+export type TunnelKind = 'http' | 'socks5';
+
+/** A proxy under test: one process, the protocols it speaks and where. */
+export interface Peer {
+  name: string;
+  kind: TunnelKind;
+  port: number;
+  /** Speaks absolute-URI forwarding (keep-alive GETs through the proxy). */
+  forwards: boolean;
+  process: ChildProcess;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      }).on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+const ROOT = join(__dirname, '../../..');
+
+export async function startGateway(): Promise<Peer[]> {
+  const [http, socks, admin] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
+    env: {
+      PATH: process.env['PATH'],
+      TUNNELGATE_GATEWAY_MODE: 'device',
+      TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.1:${http}`,
+      TUNNELGATE_GATEWAY_SOCKS_LISTEN: `127.0.0.1:${socks}`,
+      TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+      TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: '600000',
+      TUNNELGATE_LOG_LEVEL: 'error',
+    },
+    stdio: 'ignore',
+  });
+  await waitForPort(http);
+  await waitForPort(socks);
+  return [
+    { name: 'tunnelgate HTTP', kind: 'http', port: http, forwards: true, process: child },
+    { name: 'tunnelgate SOCKS5', kind: 'socks5', port: socks, forwards: false, process: child },
+  ];
+}
+
+export async function startTinyproxy(dir: string): Promise<Peer> {
+  const port = await freePort();
+  const conf = join(dir, 'tinyproxy.conf');
+  writeFileSync(
+    conf,
+    `Port ${port}\nListen 127.0.0.1\nTimeout 600\nAllow 127.0.0.1\nMaxClients 6000\nLogLevel Critical\n`,
+  );
+  const child = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'tinyproxy', kind: 'http', port, forwards: true, process: child };
+}
+
+export async function startMicrosocks(): Promise<Peer> {
+  const port = await freePort();
+  const child = spawn('microsocks', ['-i', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'microsocks', kind: 'socks5', port, forwards: false, process: child };
+}
+
+export async function startProxyChain(): Promise<Peer> {
+  const port = await freePort();
+  const script = `const { Server } = require('proxy-chain'); new Server({ port: ${port}, host: '127.0.0.1', verbose: false }).listen();`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'proxy-chain', kind: 'http', port, forwards: true, process: child };
+}
+
+/** The origin: `/bytes/N` streams N bytes, anything else answers a few bytes; keep-alive. */
+export async function startTarget(): Promise<{ port: number; process: ChildProcess }> {
+  const port = await freePort();
+  const script = `
+    const block = Buffer.alloc(256 * 1024, 120);
+    const server = require('node:http').createServer((req, res) => {
+      const size = /^\\/bytes\\/(\\d+)$/.exec(req.url);
+      if (!size) return res.end('ok');
+      let left = Number(size[1]);
+      res.writeHead(200, { 'content-length': left });
+      const pump = () => { while (left > 0) { const part = block.subarray(0, Math.min(left, block.length)); left -= part.length; if (!res.write(part)) return res.once('drain', pump); } res.end(); };
+      pump();
+    });
+    server.keepAliveTimeout = 600000;
+    server.maxConnections = 20000;
+    server.listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { port, process: child };
+}
