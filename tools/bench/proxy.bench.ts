@@ -135,7 +135,8 @@ async function keepAliveGets(peer: Peer | undefined, target: number) {
       }),
     ),
   );
-  if (failures > 0) console.error(`${peer?.name}: ${failures} keep-alive GETs failed and were retried`);
+  if (failures > 0)
+    console.error(`${peer?.name}: ${failures} keep-alive GETs failed and were retried`);
   agent.destroy();
   return { perSec: KEEPALIVE_GETS / run.seconds, cpu: run.cpu };
 }
@@ -161,7 +162,8 @@ async function measure(
   target: number,
   direct: Row | undefined,
 ): Promise<Row> {
-  const step = (name: string) => process.env['BENCH_DEBUG'] && console.error(`${peer?.name ?? 'direct'}: ${name}`);
+  const step = (name: string) =>
+    process.env['BENCH_DEBUG'] && console.error(`${peer?.name ?? 'direct'}: ${name}`);
   step('bulk');
   const one = await bulk(peer, target, 1);
   const eight = await bulk(peer, target, 8);
@@ -171,7 +173,9 @@ async function measure(
   const gets =
     !peer || peer.forwards
       ? await keepAliveGets(peer, target).catch((error: Error) => {
-          console.error(`${peer?.name}: keep-alive GETs failed (${error.message}); reported as n/a`);
+          console.error(
+            `${peer?.name}: keep-alive GETs failed (${error.message}); reported as n/a`,
+          );
           return undefined;
         })
       : undefined;

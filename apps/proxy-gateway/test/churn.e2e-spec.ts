@@ -2,12 +2,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
-import {
-  connectTunnel,
-  readBytes,
-  socks5Connect,
-  ipv4Address,
-} from './support/raw-clients';
+import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { Targets } from './support/targets';
 import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
 

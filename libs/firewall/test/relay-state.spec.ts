@@ -7,7 +7,10 @@ describe('relayState (relays sharing one store)', () => {
       { id: 'mine', vpnIp: '10.9.0.6' },
       { id: 'next-relay', vpnIp: '10.9.1.6' },
     ],
-    devices: [device('mine', '192.168.255.10', 20000), device('next-relay', '192.168.254.10', 20003)],
+    devices: [
+      device('mine', '192.168.255.10', 20000),
+      device('next-relay', '192.168.254.10', 20003),
+    ],
   };
 
   it("keeps only the sessions and devices inside this relay's subnets", () => {
