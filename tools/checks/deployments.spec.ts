@@ -151,7 +151,7 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
         );
       const redirectPort = envOf('tunnel-api')['TUNNELGATE_TRANSPARENT_PORT'];
       const listen = envOf('proxy-gateway')['TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN'] ?? '';
-      expect(redirectPort).toBeDefined();
+      expect(redirectPort).toMatch(/^\d+$/);
       expect(listen.split(':').pop()).toBe(redirectPort);
     }
   });

@@ -1,7 +1,7 @@
 import { ConfigError } from '@tunnelgate/config';
 import { parseGatewayConfig } from '../src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {
@@ -89,7 +89,7 @@ describe('proxy-gateway process', () => {
     expect(await bad.exited).toBe(1);
     expect(bad.stderr()).toMatch(/TUNNELGATE_GATEWAY_ADMIN_LISTEN: expected host:port/);
 
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const good = run({
       TUNNELGATE_GATEWAY_MODE: 'device',
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${port}`,
