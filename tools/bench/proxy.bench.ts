@@ -162,8 +162,8 @@ async function measure(
   target: number,
   direct: Row | undefined,
 ): Promise<Row> {
-  const step = (name: string) =>
-    process.env['BENCH_DEBUG'] && console.error(`${peer?.name ?? 'direct'}: ${name}`);
+  // Progress on stderr: a full run takes minutes; the table alone goes to stdout.
+  const step = (name: string) => console.error(`${peer?.name ?? 'direct'}: ${name}`);
   step('bulk');
   const one = await bulk(peer, target, 1);
   const eight = await bulk(peer, target, 8);
