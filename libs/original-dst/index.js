@@ -1,5 +1,5 @@
 'use strict';
-// The addon is built by `npm ci` (node-gyp, from binding.gyp) when the workspace installs.
+// Compiled by the workspace's postinstall (node-gyp, from binding.gyp) during `npm ci`.
 const { originalDst } = require('./build/Release/original_dst.node');
 
 /**
