@@ -1,7 +1,7 @@
 import { ConfigError } from '@tunnelgate/config';
 import { parseGatewayConfig } from '../src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
-import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
+import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {
@@ -97,15 +97,7 @@ describe('proxy-gateway process', () => {
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.1:0',
       TUNNELGATE_LOG_LEVEL: 'warn',
     });
-    let healthy = false;
-    for (let i = 0; i < 100 && !healthy; i++) {
-      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!healthy) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(healthy).toBe(true);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 'healthz');
     good.child.kill('SIGTERM');
     expect(await good.exited).toBe(0);
   }, 20_000);
