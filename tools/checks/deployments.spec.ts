@@ -1,4 +1,5 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describeAsRoot, Netns } from '@tunnelgate/netns-testing';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -199,26 +200,16 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
   });
 });
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot)
-  console.warn(
-    '\n!!! SKIPPED (needs root for netns + iptables): the relay pod started from its manifest\n',
-  );
-
 /**
  * The single-node relay pod's containers, started from the rendered manifest on the built apps
  * inside a network namespace (host network = the namespace; the node's address = its loopback),
  * with each volume a directory here: then the kubelet's probes are asked for real.
  */
-(isRoot ? describe : describe.skip)('the single-node relay pod, started from its manifest', () => {
+describeAsRoot('the single-node relay pod, started from its manifest', () => {
   const objects = rendered.get('single-node') ?? [];
   const pod = podTemplates(objects).find((p) => p.owner.startsWith('DaemonSet/'));
-  const ns = `tgk8s${process.pid}`;
-  const started: ChildProcess[] = [];
+  let ns: Netns;
   let dir: string;
-
-  const netns = (...args: string[]) =>
-    execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
 
   /** Each volume becomes a directory; Secrets get files with stand-in contents. */
   function mountVolumes(container: Container, env: Record<string, string>): Record<string, string> {
@@ -260,12 +251,7 @@ if (!isRoot)
   function start(name: string): void {
     const { container, env } = containerEnv(name);
     const entry = appOf(container)?.entry ?? '';
-    const child = spawn('ip', ['netns', 'exec', ns, 'node', join(ROOT, entry)], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'], ...env },
-      stdio: 'ignore',
-    });
-    started.push(child);
+    ns.spawn('node', [join(ROOT, entry)], env);
   }
 
   /** Polls like the kubelet until the probe answers, or gives its last status after the deadline. */
@@ -282,7 +268,7 @@ if (!isRoot)
         [
           'netns',
           'exec',
-          ns,
+          ns.name,
           'curl',
           '-s',
           '-o',
@@ -303,18 +289,12 @@ if (!isRoot)
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'k8s-pod-'));
     chmodSync(dir, 0o755);
-    execFileSync('ip', ['netns', 'add', ns]);
-    netns('ip', 'link', 'set', 'lo', 'up');
+    ns = new Netns();
     writeSecrets();
   });
 
-  afterAll(async () => {
-    for (const child of started) {
-      if (child.exitCode !== null) continue;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    execFileSync('ip', ['netns', 'del', ns]);
+  afterAll(() => {
+    ns?.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,16 +1,10 @@
+import { describeAsRoot, Netns } from '@tunnelgate/netns-testing';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-const isRoot = process.getuid?.() === 0;
-if (!isRoot)
-  console.warn(
-    '\n!!! SKIPPED (needs root for netns + OpenVPN): deployments/openvpn server config\n',
-  );
-const describeAsRoot = isRoot ? describe : describe.skip;
-
 /** A throwaway CA and server certificate (EC keys: generated in milliseconds). */
 function makePki(dir: string): void {
   // Clients check `remote-cert-tls server`: the certificate must say it is a TLS server.
@@ -71,17 +65,15 @@ function makePki(dir: string): void {
 
 describeAsRoot('deployments/openvpn/server.conf.template', () => {
   let dir: string;
-  let ns: string;
+  let ns: Netns;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'openvpn-conf-'));
     chmodSync(dir, 0o755);
-    ns = `tgovpn${process.pid}`;
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    ns = new Netns();
   });
   afterAll(() => {
-    execFileSync('ip', ['netns', 'del', ns]);
+    ns.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -107,7 +99,7 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
   }
 
   async function startOpenvpn(file: string): Promise<{ log: string; stop: () => Promise<void> }> {
-    const openvpn = spawn('ip', ['netns', 'exec', ns, 'openvpn', '--config', file], {
+    const openvpn = spawn('ip', ['netns', 'exec', ns.name, 'openvpn', '--config', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -145,9 +137,7 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
     try {
       expect(server.log).not.toMatch(/Options error|WARNING: .*(compress|cipher)/i);
       expect(server.log).toMatch(/UID set to nobody/);
-      expect(
-        execFileSync('ip', ['netns', 'exec', ns, 'ip', '-4', 'addr', 'show', 'tun0']).toString(),
-      ).toContain('10.9.0.1/24');
+      expect(ns.exec('ip', ['-4', 'addr', 'show', 'tun0'])).toContain('10.9.0.1/24');
     } finally {
       await server.stop();
     }
@@ -159,9 +149,7 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
       const tcp = await startOpenvpn(renderWithHook('tcp', 'tun1', '10.9.1.0/24'));
       try {
         expect(tcp.log).not.toMatch(/Options error/i);
-        expect(
-          execFileSync('ip', ['netns', 'exec', ns, 'ip', '-4', 'addr', 'show', 'tun1']).toString(),
-        ).toContain('10.9.1.1/24');
+        expect(ns.exec('ip', ['-4', 'addr', 'show', 'tun1'])).toContain('10.9.1.1/24');
       } finally {
         await tcp.stop();
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeAsRoot, Netns } from '@tunnelgate/netns-testing';
 import { selfSigned } from './support/targets';
-import { ROOT } from './support/tunnel-api-process';
+import { ROOT, waitFor } from './support/tunnel-api-process';
 
 jest.setTimeout(60_000);
 
@@ -48,13 +48,6 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
         : ['-H', 'content-type: application/json', '-d', JSON.stringify(body)]),
       `http://127.0.0.1:8081${path}`,
     ]);
-  const waitUntil = async (check: () => boolean, what: string) => {
-    for (let i = 0; i < 100; i++) {
-      if (check()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`gave up waiting for ${what}`);
-  };
   const answers = (url: string) => {
     try {
       ns.exec('curl', ['-s', '-o', '/dev/null', '--max-time', '1', url]);
@@ -65,8 +58,8 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
   };
   /** The gateway's log reaches us only while the event loop turns: wait for the line. */
   const logged = async (line: Record<string, unknown>) => {
-    await waitUntil(
-      () =>
+    await waitFor(
+      async () =>
         transparentLines().some((l) =>
           Object.entries(line).every(([k, v]) => (l as Record<string, unknown>)[k] === v),
         ),
@@ -126,7 +119,7 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: '127.0.0.2:9091',
       TUNNELGATE_GATEWAY_DIRECT_ALLOW: `${ORIGIN}/32`,
     });
-    await waitUntil(() => answers('http://127.0.0.1:8081/healthz'), 'tunnel-api');
+    await waitFor(async () => answers('http://127.0.0.1:8081/healthz'), 'tunnel-api');
     api('PUT', '/v1/devices/dev-1', { name: 'phone', vpnIp: '127.0.0.2', basePort: null });
     expect(JSON.parse(api('POST', '/v1/devices/dev-1/connected'))).toMatchObject({
       status: 'online',
@@ -145,7 +138,7 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
       TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: '[::]:12345',
     });
     gateway.stdout?.on('data', (chunk: Buffer) => (relayLog += chunk.toString()));
-    await waitUntil(() => relayLog.includes('gateway listening'), 'the relay gateway');
+    await waitFor(async () => relayLog.includes('gateway listening'), 'the relay gateway');
     const connectAnswer = api('POST', '/v1/openvpn/connect', {
       username: 'alice',
       commonName: 'alice',
@@ -229,13 +222,14 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
     ]);
     let output = '';
     held.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitUntil(() => output.includes('connected'), 'the held connection');
+    await waitFor(async () => output.includes('connected'), 'the held connection');
     await new Promise((r) => setTimeout(r, 400)); // past the peek: the tunnel is up
     const sessions = JSON.parse(api('GET', `/v1/sessions?vpnIp=${CUSTOMER}`)) as { id: string }[];
     api('POST', `/v1/sessions/${sessions[0]?.id}/kick`);
-    await waitUntil(() => output.includes('"closed":true'), 'the kicked connection to close').catch(
-      () => undefined,
-    );
+    await waitFor(
+      async () => output.includes('"closed":true'),
+      'the kicked connection to close',
+    ).catch(() => undefined);
     expect(output).toContain('"closed":true');
     expect(node('transparent-client.js', 'banner', ORIGIN, '25', CUSTOMER)).toEqual({
       error: 'ECONNRESET',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Credentials } from '@tunnelgate/proxy-protocols';
 import {
+  cidrMatcher,
   isOverQuota,
   type Device,
   type GatewayProtocol,
@@ -28,16 +29,6 @@ const LISTENER_PROTOCOL: Record<ListenerName, ProxyProtocol> = {
   transparent: 'openvpn',
 };
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
-function matches(ip: string, cidrs: readonly Cidr[]): boolean {
-  if (!ipaddr.isValid(ip)) return false;
-  const address = ipaddr.process(ip);
-  return cidrs.some(
-    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
-  );
-}
-
 /** Only the fields that change where a device's traffic goes; heartbeats change none of them. */
 function route(device: Device | undefined): string {
   return device
@@ -64,7 +55,8 @@ export class RelayGatekeeper implements Gatekeeper {
   private readonly dialers = new Map<string, Dialer>();
   /** The route each cached dialer was made for. */
   private readonly routes = new Map<string, string>();
-  private whitelists: { account: PublicAccount; cidrs: Cidr[] }[] | undefined;
+  /** Accounts with a whitelist and its parsed matcher; rebuilt after any account change. */
+  private whitelists: { account: PublicAccount; allows: (ip: string) => boolean }[] | undefined;
 
   constructor(
     private readonly directory: RelayDirectory,
@@ -226,10 +218,7 @@ export class RelayGatekeeper implements Gatekeeper {
     if (
       clientIp !== undefined &&
       account.cidrWhitelist.length > 0 &&
-      !matches(
-        clientIp,
-        account.cidrWhitelist.map((c) => ipaddr.parseCIDR(c)),
-      )
+      !this.whitelistOf(account.id)?.allows(clientIp)
     )
       return new AccessRefused('not-allowed', 'connecting from an address outside the whitelist');
     const used = account.usedBytes + this.meter.unreported(account.id);
@@ -238,15 +227,20 @@ export class RelayGatekeeper implements Gatekeeper {
     return undefined;
   }
 
-  private whitelisted(protocol: GatewayProtocol, clientIp: string): PublicAccount | undefined {
+  private whitelistEntries() {
     this.whitelists ??= [...this.directory.accounts()]
       .filter((account) => account.cidrWhitelist.length > 0)
-      .map((account) => ({
-        account,
-        cidrs: account.cidrWhitelist.map((c) => ipaddr.parseCIDR(c)),
-      }));
-    return this.whitelists.find(
-      ({ account, cidrs }) => account.protocols.includes(protocol) && matches(clientIp, cidrs),
+      .map((account) => ({ account, allows: cidrMatcher(account.cidrWhitelist) }));
+    return this.whitelists;
+  }
+
+  private whitelistOf(accountId: string) {
+    return this.whitelistEntries().find(({ account }) => account.id === accountId);
+  }
+
+  private whitelisted(protocol: GatewayProtocol, clientIp: string): PublicAccount | undefined {
+    return this.whitelistEntries().find(
+      ({ account, allows }) => account.protocols.includes(protocol) && allows(clientIp),
     )?.account;
   }
 

@@ -41,6 +41,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
   private synced = false;
   private lastError = 'not connected yet';
   private retry: NodeJS.Timeout | undefined;
+  private onFirstSnapshot: () => void = () => undefined;
 
   constructor(
     private readonly api: ApiClient,
@@ -51,20 +52,18 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
 
   /** Resolves after the first snapshot (or rejects when it cannot be had within `timeoutMs`). */
   start(timeoutMs: number): Promise<void> {
-    void this.connect(0);
-    return new Promise((resolve, reject) => {
+    const synced = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`no snapshot from tunnel-api: ${this.lastError}`)),
         timeoutMs,
       );
-      const check = setInterval(() => {
-        if (!this.synced) return;
+      this.onFirstSnapshot = () => {
         clearTimeout(timer);
-        clearInterval(check);
         resolve();
-      }, 10);
-      timer.unref();
+      };
     });
+    void this.connect(0);
+    return synced;
   }
 
   stop(): void {
@@ -207,6 +206,8 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
     for (const session of line.sessions ?? []) this.sessionsByVpnIp.set(session.vpnIp, session);
     this.revision = line.revision;
     this.synced = true;
+    this.onFirstSnapshot();
+    this.onFirstSnapshot = () => undefined;
     this.lastError = 'connected';
     // What changed while the stream was down still reaches live connections.
     for (const [id, before] of previousAccounts) {

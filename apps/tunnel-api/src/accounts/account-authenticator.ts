@@ -1,19 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isOverQuota, type Account, type ProxyProtocol } from '@tunnelgate/sessions';
+import {
+  isOverQuota,
+  whitelistAllows,
+  type Account,
+  type ProxyProtocol,
+} from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
-import * as ipaddr from 'ipaddr.js';
 import { ApiError } from '../http/api-error';
 import { InjectStore } from '../store/store.module';
 import { PasswordHasher } from './password-hasher';
-
-export function inWhitelist(ip: string, cidrs: readonly string[]): boolean {
-  if (cidrs.length === 0) return true;
-  const address = ipaddr.process(ip);
-  return cidrs.some((cidr) => {
-    const [range, bits] = ipaddr.parseCIDR(cidr);
-    return address.kind() === range.kind() && address.match(range, bits);
-  });
-}
 
 export type AuthRejection =
   | 'WRONG_PASSWORD'
@@ -60,7 +55,7 @@ export class AccountAuthenticator {
         'PROTOCOL_NOT_ALLOWED',
         `${PROTOCOL_NAMES[protocol]} is not enabled for this account`,
       );
-    if (!inWhitelist(clientIp, account.cidrWhitelist))
+    if (!whitelistAllows(account, clientIp))
       throw reject('SOURCE_NOT_ALLOWED', 'connecting from an address outside the whitelist');
     if (isOverQuota(account)) throw reject('OVER_QUOTA', 'traffic quota used up');
     return account;

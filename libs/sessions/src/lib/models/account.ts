@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import * as ipaddr from 'ipaddr.js';
 import {
   byteCountSchema,
   cidrSchema,
@@ -55,4 +56,24 @@ export function toPublicAccount(account: Account): PublicAccount {
 
 export function isOverQuota(account: Pick<Account, 'quotaBytes' | 'usedBytes'>): boolean {
   return account.quotaBytes !== null && account.usedBytes >= account.quotaBytes;
+}
+
+/**
+ * A predicate for "ip is inside one of `cidrs`", the CIDRs parsed once (IPv4-mapped IPv6
+ * addresses count as IPv4). Whitelist checks run per login, so callers keep the predicate.
+ */
+export function cidrMatcher(cidrs: readonly string[]): (ip: string) => boolean {
+  const ranges = cidrs.map((cidr) => ipaddr.parseCIDR(cidr));
+  return (ip) => {
+    if (!ipaddr.isValid(ip)) return false;
+    const address = ipaddr.process(ip);
+    return ranges.some(
+      ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
+    );
+  };
+}
+
+/** Whether an account's whitelist lets `ip` in (an empty whitelist restricts nothing). */
+export function whitelistAllows(account: Pick<Account, 'cidrWhitelist'>, ip: string): boolean {
+  return account.cidrWhitelist.length === 0 || cidrMatcher(account.cidrWhitelist)(ip);
 }
