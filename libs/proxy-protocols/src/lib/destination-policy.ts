@@ -1,3 +1,4 @@
+import { cidrMatcher } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
 
 /** Ranges a direct upstream never reaches unless allowed: the host, its clusters, its metadata. */
@@ -26,18 +27,6 @@ export interface DestinationPolicyOptions {
   allowed: readonly string[];
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
-function parseCidrs(cidrs: readonly string[]): Cidr[] {
-  return cidrs.map((cidr) => ipaddr.parseCIDR(cidr));
-}
-
-function inAny(address: ipaddr.IPv4 | ipaddr.IPv6, cidrs: Cidr[]): boolean {
-  return cidrs.some(
-    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
-  );
-}
-
 /**
  * The SSRF guard of a direct upstream: given the address a name resolved to (checked after
  * resolution, so a DNS answer cannot smuggle in 127.0.0.1), the reason it is refused, or
@@ -46,16 +35,16 @@ function inAny(address: ipaddr.IPv4 | ipaddr.IPv6, cidrs: Cidr[]): boolean {
 export function destinationPolicy(
   options: DestinationPolicyOptions,
 ): (ip: string) => string | undefined {
-  const blocked = parseCidrs(options.blocked);
-  const allowed = parseCidrs(options.allowed);
+  const blocked = cidrMatcher(options.blocked);
+  const allowed = cidrMatcher(options.allowed);
   return (ip) => {
     if (!ipaddr.isValid(ip)) return `not an IP address: ${ip}`;
     const address = ipaddr.process(ip);
-    if (inAny(address, allowed)) return undefined;
+    if (allowed(ip)) return undefined;
     const range = address.range();
     if (BLOCKED_RANGES.has(range)) return `${ip} is ${range}`;
     if (address.kind() === 'ipv6' && range !== 'unicast') return `${ip} is ${range}`;
-    if (inAny(address, blocked)) return `${ip} is inside the relay's own networks`;
+    if (blocked(ip)) return `${ip} is inside the relay's own networks`;
     return undefined;
   };
 }
