@@ -326,7 +326,7 @@ describeAsRoot('the single-node relay pod, started from its manifest', () => {
         },
       });
       expect(config).toContain(`dev ${env['TUNNELGATE_OPENVPN_DEV']}`);
-      expect(config).toContain(`client-connect "${hook} client-connect"`);
+      expect(config).toContain(`client-connect "${process.execPath} ${hook} client-connect"`);
     }
   });
 });

@@ -1,68 +1,10 @@
-import { describeAsRoot, Netns } from '@tunnelgate/netns-testing';
+import { describeAsRoot, makeOpenvpnPki, Netns } from '@tunnelgate/netns-testing';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-/** A throwaway CA and server certificate (EC keys: generated in milliseconds). */
-function makePki(dir: string): void {
-  // Clients check `remote-cert-tls server`: the certificate must say it is a TLS server.
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyAgreement\n',
-  );
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=tunnelgate-test-ca',
-  );
-  ssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=relay',
-  );
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-  );
-}
-
 describeAsRoot('deployments/openvpn/server.conf.template', () => {
   let dir: string;
   let ns: Netns;
@@ -130,9 +72,9 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
   }
 
   it('hook-cli server-config renders a config OpenVPN starts with no option errors, dropping privileges', async () => {
-    makePki(dir);
+    makeOpenvpnPki(dir);
     const file = renderWithHook('udp', 'tun0', '10.9.0.0/24');
-    expect(readFileSync(file, 'utf8')).toContain(`client-connect "${hook} client-connect"`);
+    expect(readFileSync(file, 'utf8')).toContain(`client-connect "${process.execPath} ${hook} client-connect"`);
     const server = await startOpenvpn(file);
     try {
       expect(server.log).not.toMatch(/Options error|WARNING: .*(compress|cipher)/i);

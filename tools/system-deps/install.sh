@@ -7,7 +7,7 @@
 set -euo pipefail
 
 RELAY_PACKAGES=(iptables iproute2 openvpn)
-TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinyproxy curl)
+TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinyproxy curl openssl)
 
 packages=("${TEST_PACKAGES[@]}")
 [ "${1:-}" = "--relay" ] && packages=("${RELAY_PACKAGES[@]}")

@@ -1,7 +1,8 @@
+import { waitFor } from '@tunnelgate/netns-testing';
 import { ConfigError } from '@tunnelgate/config';
 import { parseGatewayConfig } from '../src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
-import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
+import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {

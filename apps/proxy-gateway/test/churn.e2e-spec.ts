@@ -1,10 +1,11 @@
+import { waitFor } from '@tunnelgate/netns-testing';
 import { readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { Targets } from './support/targets';
-import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
+import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
 jest.setTimeout(240_000);
 

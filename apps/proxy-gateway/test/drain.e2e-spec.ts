@@ -1,8 +1,9 @@
+import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { closed, connected, connectTunnel, readBytes } from './support/raw-clients';
-import { freePort, ROOT, waitFor } from './support/tunnel-api-process';
+import { freePort, ROOT } from './support/tunnel-api-process';
 
 /**
  * SIGTERM on a gateway with a live tunnel: it stops accepting at once, keeps relaying the

@@ -1,3 +1,4 @@
+import { waitFor } from '@tunnelgate/netns-testing';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { EventEmitter } from 'node:events';
@@ -5,7 +6,6 @@ import Parser from '@mongodb-js/socksv5/lib/server.parser';
 import { peekClientHelloSni, peekHttpHost } from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { GatewayInstance } from './support/gateway-instance';
-import { waitFor } from './support/tunnel-api-process';
 
 jest.setTimeout(120_000);
 

@@ -1,3 +1,4 @@
+import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import {
   socks5Connect,
 } from './support/raw-clients';
 import { Targets } from './support/targets';
-import { freePort, TunnelApiProcess, waitFor } from './support/tunnel-api-process';
+import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
 // The lab: origin servers on 127.0.0.1; a device (a gateway in device mode) on 127.0.0.2; the
 // relay's tunnel-api (a real process) and gateway; tinyproxy on 127.0.0.3 as a foreign phone.

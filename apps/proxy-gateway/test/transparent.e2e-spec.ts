@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeAsRoot, Netns } from '@tunnelgate/netns-testing';
-import { selfSigned } from './support/targets';
-import { ROOT, waitFor } from './support/tunnel-api-process';
+import { describeAsRoot, Netns, waitFor } from '@tunnelgate/netns-testing';
+import { selfSigned } from '@tunnelgate/netns-testing';
+import { ROOT } from './support/tunnel-api-process';
 
 jest.setTimeout(60_000);
 

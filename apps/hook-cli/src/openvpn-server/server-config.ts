@@ -19,7 +19,7 @@ const name = (fallback: string) =>
 
 /**
  * What `hook-cli server-config` fills into deployments/openvpn/server.conf.template. The hook
- * path is the running hook itself, so the server can only ever call the hook that rendered it.
+ * command is the running hook itself, so the server can only ever call the hook that rendered it.
  */
 export const serverConfigSchema = z.object({
   TUNNELGATE_OPENVPN_TEMPLATE: z._default(
@@ -61,7 +61,9 @@ export function renderServerConfig(env: Env, hookPath: string): string {
     key: config.TUNNELGATE_OPENVPN_KEY_FILE,
     apiUrl: config.TUNNELGATE_API_URL,
     tokenFile: config.TUNNELGATE_API_TOKEN_FILE,
-    hook: realpathSync(hookPath),
+    // The node binary by absolute path: OpenVPN gives its scripts no PATH, so the file's
+    // `#!/usr/bin/env node` finds node only where it lives in /usr/bin (not in node images).
+    hook: `${process.execPath} ${realpathSync(hookPath)}`,
     tmpDir: config.TUNNELGATE_OPENVPN_TMP_DIR,
     user: config.TUNNELGATE_OPENVPN_USER,
     group: config.TUNNELGATE_OPENVPN_GROUP,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@tunnelgate/netns-testing';
 
 export const ROOT = join(__dirname, '../../../..');
 
@@ -14,18 +15,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  attempts = 150,
-): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /** The real tunnel-api (the built app), on SQLite in a temporary directory, firewall off. */

@@ -1,0 +1,148 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeOpenvpnPki, waitFor } from '@tunnelgate/netns-testing';
+import { LabProcess } from './lab-process';
+import { LAB, type Topology } from './topology';
+
+export const ROOT = join(__dirname, '../../..');
+const TOKEN = 'e2e-relay-token-0123456789abcdef0123';
+const API = 'http://127.0.0.1:8081';
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The relay as production runs it, in the relay namespace: tunnel-api (SQLite, the real
+ * firewall), proxy-gateway in relay mode, and OpenVPN with the config `hook-cli server-config`
+ * renders from deployments/openvpn, running as nobody with hook-cli as its three scripts.
+ */
+export class RelayNode {
+  readonly dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
+  readonly tokenFile = join(this.dir, 'api-token');
+  tunnelApi!: LabProcess;
+  gateway!: LabProcess;
+  openvpn!: LabProcess;
+
+  constructor(private readonly topology: Topology) {
+    // OpenVPN's hooks run as nobody: they must reach the token (group nogroup, never world).
+    chmodSync(this.dir, 0o755);
+    writeFileSync(this.tokenFile, `${TOKEN}\n`, { mode: 0o640 });
+    chownSync(
+      this.tokenFile,
+      0,
+      Number(execFileSync('getent', ['group', 'nogroup']).toString().split(':')[2]),
+    );
+    makeOpenvpnPki(this.dir);
+    mkdirSync(join(this.dir, 'run'), { mode: 0o755 });
+  }
+
+  async start(): Promise<void> {
+    await this.startTunnelApi();
+    this.gateway = new LabProcess(
+      'proxy-gateway',
+      this.topology.relay,
+      'node',
+      [join(ROOT, 'dist/apps/proxy-gateway/main.js')],
+      {
+        TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+        TUNNELGATE_GATEWAY_HTTP_LISTEN: '0.0.0.0:3128',
+        TUNNELGATE_GATEWAY_SOCKS_LISTEN: '0.0.0.0:1080',
+        // Debug: one line per transparent connection, with the SNI or Host it found.
+        TUNNELGATE_LOG_LEVEL: 'debug',
+      },
+    ).start();
+    await this.gateway.waitForOutput('gateway listening');
+    const config = join(this.dir, 'server.conf');
+    writeFileSync(
+      config,
+      execFileSync(process.execPath, [join(ROOT, 'dist/apps/hook-cli/main.js'), 'server-config'], {
+        env: {
+          TUNNELGATE_OPENVPN_TEMPLATE: join(ROOT, 'deployments/openvpn/server.conf.template'),
+          TUNNELGATE_OPENVPN_SUBNET: LAB.customerSubnet,
+          TUNNELGATE_OPENVPN_CA_FILE: join(this.dir, 'ca.crt'),
+          TUNNELGATE_OPENVPN_CERT_FILE: join(this.dir, 'server.crt'),
+          TUNNELGATE_OPENVPN_KEY_FILE: join(this.dir, 'server.key'),
+          TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+          TUNNELGATE_OPENVPN_RUN_DIR: join(this.dir, 'run'),
+        },
+      }),
+    );
+    this.openvpn = new LabProcess(
+      'openvpn server',
+      this.topology.relay,
+      'openvpn',
+      ['--config', config],
+      {},
+    ).start();
+    await this.openvpn.waitForOutput('Initialization Sequence Completed');
+  }
+
+  /** Started again after a stop or a SIGKILL: the same store, token and firewall. */
+  async startTunnelApi(): Promise<void> {
+    this.tunnelApi = new LabProcess(
+      'tunnel-api',
+      this.topology.relay,
+      'node',
+      [join(ROOT, 'dist/apps/tunnel-api/main.js')],
+      {
+        TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+        TUNNELGATE_STORE: `sqlite:${join(this.dir, 'store.db')}`,
+        TUNNELGATE_CUSTOMER_SUBNET: LAB.customerSubnet,
+        TUNNELGATE_DEVICE_SUBNET: LAB.deviceSubnet,
+        // The lab's devices are registered once and send no heartbeats.
+        TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '3600000',
+        TUNNELGATE_OPENVPN_REMOTE: LAB.relayPublic,
+        TUNNELGATE_OPENVPN_CA_FILE: join(this.dir, 'ca.crt'),
+        TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: join(ROOT, 'deployments/openvpn/client.ovpn.template'),
+      },
+    ).start();
+    await waitFor(
+      async () => (await this.api('GET', '/readyz')).status === 200,
+      'tunnel-api ready',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.tunnelApi.output}`);
+    });
+  }
+
+  /** tunnel-api's internal API, asked from inside the relay (it listens on loopback only). */
+  async api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const result = await this.topology.relay.run('curl', [
+      '-s',
+      '--max-time',
+      '10',
+      '-w',
+      '\n%{http_code}',
+      '-X',
+      method,
+      '-H',
+      `authorization: Bearer ${TOKEN}`,
+      ...(body === undefined
+        ? []
+        : ['-H', 'content-type: application/json', '-d', JSON.stringify(body)]),
+      `${API}${path}`,
+    ]);
+    const at = result.stdout.lastIndexOf('\n');
+    const text = result.stdout.slice(0, at);
+    const status = Number(result.stdout.slice(at + 1));
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // a profile, or nothing at all
+    }
+    return { status, body: parsed };
+  }
+
+  iptablesSave(): string {
+    return this.topology.relay.exec('iptables-save', []);
+  }
+
+  async stop(): Promise<void> {
+    for (const process of [this.openvpn, this.gateway, this.tunnelApi]) await process?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
