@@ -13,6 +13,7 @@ import {
   readWorkerInput,
   startDeferredWorker,
 } from './deferred/start-deferred-worker';
+import { OutageMarker } from './api/outage-marker';
 import { writeHookLog } from './hook-log';
 
 const COMMANDS = ['auth-user-pass-verify', 'client-connect', 'client-disconnect'] as const;
@@ -64,6 +65,7 @@ export async function runHook(argv: readonly string[], env: NodeJS.ProcessEnv): 
     ctx = {
       config,
       api: { baseUrl: config.apiUrl, token, timeoutMs: config.timeoutMs },
+      outage: new OutageMarker(config.stateDir),
       env: env as Env,
       fileArgument: args.positional[0],
       startedAt,

@@ -293,6 +293,36 @@ describe('client-disconnect', () => {
     expect(run.logs[0]).toMatchObject({ outcome: 'failed' });
   });
 
+  it('waits only 1 s while an earlier hook found tunnel-api unreachable, and the full 5 s again once it answered', async () => {
+    const stateDir = mkdtempSync(join(dir, 'state-'));
+    const withState = { TUNNELGATE_HOOK_STATE_DIR: stateDir };
+    api.replies('hang');
+    const connect = await runHookProcess(
+      [file('config')],
+      connectEnv({ ...withState, TUNNELGATE_HOOK_ATTEMPTS: '1', TUNNELGATE_HOOK_DEFERRED: 'off' }),
+    );
+    expect(connect.logs[0]).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringContaining('within 5000 ms'),
+    });
+
+    const disconnect = await runHookProcess([], disconnectEnv(withState));
+    expect(disconnect.code).toBe(1);
+    expect(disconnect.logs[0]).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/within 1000 ms.*short timeout/),
+    });
+
+    api.replies({ status: 200, body: { closed: true } });
+    expect((await runHookProcess([], disconnectEnv(withState))).code).toBe(0);
+    api.replies('hang');
+    const afterRecovery = await runHookProcess([], disconnectEnv(withState));
+    expect(afterRecovery.logs[0]).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringContaining('within 5000 ms'),
+    });
+  }, 30_000);
+
   it('exits 1 on garbage counters without calling the API', async () => {
     api.replies({ status: 200, body: { closed: true } });
     const run = await runHookProcess([], disconnectEnv({ bytes_sent: 'lots' }));

@@ -23,6 +23,7 @@ export class ChainLab {
   readonly customers: OpenvpnCustomer[] = [];
   targets!: LabProcess;
   leaks!: LeakCounters;
+  private stopped = false;
 
   private constructor(
     readonly topology: Topology,
@@ -36,7 +37,7 @@ export class ChainLab {
       await lab.startTargets();
       for (const site of topology.devices) await lab.startPhone(site);
       await lab.relay.start();
-      lab.leaks = new LeakCounters(topology.wan);
+      lab.leaks = new LeakCounters(topology.wan, LAB.customerSubnet);
       for (const site of topology.devices) await lab.registerDevice(site);
       return lab;
     } catch (error) {
@@ -137,6 +138,8 @@ export class ChainLab {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     for (const customer of this.customers) await customer.remove();
     await this.relay.stop();
     for (const phone of this.phones) await phone.stop();

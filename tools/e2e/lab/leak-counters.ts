@@ -6,9 +6,15 @@ import type { Netns } from '@tunnelgate/netns-testing';
  * that went around the VPN). ICMP and neighbour discovery are not counted: only payload leaks.
  */
 export class LeakCounters {
-  constructor(private readonly wan: Netns) {
+  constructor(
+    private readonly wan: Netns,
+    customerSubnet: string,
+  ) {
     for (const protocol of ['tcp', 'udp']) {
-      wan.exec('iptables', ['-t', 'raw', '-A', 'PREROUTING', '-i', 'relay', '-p', protocol]);
+      // The lab's customers also reach the relay over plain veths, which it routes like any
+      // router: only customer VPN addresses leaving it count as a leak.
+      const fromCustomers = ['-i', 'relay', '-s', customerSubnet, '-p', protocol];
+      wan.exec('iptables', ['-t', 'raw', '-A', 'PREROUTING', ...fromCustomers]);
       wan.exec('ip6tables', ['-t', 'raw', '-A', 'PREROUTING', '-i', 'relay', '-p', protocol]);
       wan.exec('ip6tables', ['-t', 'raw', '-A', 'PREROUTING', '-i', 'cust1', '-p', protocol]);
     }
@@ -16,12 +22,12 @@ export class LeakCounters {
 
   /** Packets counted so far, per way out. */
   read(): { fromRelay: number; aroundVpn: number } {
-    // iptables-save -c prints each rule as `[packets:bytes] -A PREROUTING -i <iface> -p <proto>`.
+    // iptables-save -c prints each rule as `[packets:bytes] -A PREROUTING [-s <cidr>] -i <iface> -p <proto>`.
     const sum = (tool: string, iface: string) =>
       this.wan
         .exec(tool, ['-c', '-t', 'raw'])
         .split('\n')
-        .map((line) => /^\[(\d+):\d+\] -A PREROUTING -i (\S+) /.exec(line))
+        .map((line) => /^\[(\d+):\d+\] -A PREROUTING (?:-s \S+ )?-i (\S+) /.exec(line))
         .filter((m): m is RegExpExecArray => m !== null && m[2] === iface)
         .reduce((total, m) => total + Number(m[1]), 0);
     return {

@@ -38,7 +38,16 @@ export class OpenvpnCustomer {
 
   /** Starts the client and answers once it is either routed through the relay or turned away. */
   async connect(): Promise<ConnectOutcome> {
+    this.start();
+    return this.outcome();
+  }
+
+  start(): void {
     this.client.start();
+  }
+
+  /** Waits (up to 40 s: two hook attempts take 11 s at most) for the server's verdict. */
+  async outcome(): Promise<ConnectOutcome> {
     await this.client.waitForOutput(/Initialization Sequence Completed|AUTH_FAILED/, 0, 400);
     return this.client.output.includes('Initialization Sequence Completed')
       ? 'connected'

@@ -7,7 +7,8 @@ import { link, Netns } from '@tunnelgate/netns-testing';
 export const LAB = {
   /** The relay's public address: customers' OpenVPN remote and the devices' public ports. */
   relayPublic: '198.51.100.1',
-  customerSubnet: '10.9.0.0/24',
+  /** Five addresses: small enough that OpenVPN reuses one for another customer in a test. */
+  customerSubnet: '10.9.0.0/29',
   relayTun: '10.9.0.1',
   deviceSubnet: '192.168.255.0/24',
   relayDeviceSide: '192.168.255.1',

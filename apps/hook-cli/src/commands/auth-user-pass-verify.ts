@@ -3,11 +3,11 @@ import {
   openvpnAuthRequestSchema,
   openvpnAuthResponseSchema,
 } from '@tunnelgate/sessions';
-import { postJson, type ApiOutcome } from '../api/api-client';
+import type { ApiOutcome } from '../api/api-client';
 import { withAttempts } from '../api/with-attempts';
 import { writeHookLog } from '../hook-log';
 import { readCredentialsFile, writeHookFile } from '../openvpn/hook-files';
-import { elapsed, type HookContext, type HookExit } from './hook-context';
+import { callApi, elapsed, type HookContext, type HookExit } from './hook-context';
 
 export interface Credentials {
   username: string;
@@ -34,7 +34,7 @@ export function deferredAuthFile(ctx: HookContext): string | undefined {
 }
 
 async function requestAuth(ctx: HookContext, body: unknown): Promise<ApiOutcome> {
-  const outcome = await postJson(ctx.api, API_ROUTES.openvpnAuth, body);
+  const outcome = await callApi(ctx, API_ROUTES.openvpnAuth, body);
   if (outcome.kind !== 'ok' || openvpnAuthResponseSchema.safeParse(outcome.body).success)
     return outcome;
   return {

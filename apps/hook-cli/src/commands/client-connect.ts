@@ -3,12 +3,12 @@ import {
   openvpnConnectResponseSchema,
   type OpenvpnConnectResponse,
 } from '@tunnelgate/sessions';
-import { postJson, type ApiOutcome } from '../api/api-client';
+import type { ApiOutcome } from '../api/api-client';
 import { withAttempts } from '../api/with-attempts';
 import { writeHookLog } from '../hook-log';
 import { writeHookFile } from '../openvpn/hook-files';
 import { parseConnectEnv } from '../openvpn/openvpn-env';
-import { elapsed, type HookContext, type HookExit } from './hook-context';
+import { callApi, elapsed, type HookContext, type HookExit } from './hook-context';
 
 /** The deferred-connect protocol: '2' = decision pending, then '1' admit / '0' reject. */
 const DEFERRED = { pending: '2', admit: '1', reject: '0' } as const;
@@ -25,7 +25,7 @@ export function deferConnect(file: string): void {
 }
 
 async function requestConnect(ctx: HookContext, body: unknown): Promise<ApiOutcome> {
-  const outcome = await postJson(ctx.api, API_ROUTES.openvpnConnect, body);
+  const outcome = await callApi(ctx, API_ROUTES.openvpnConnect, body);
   if (outcome.kind !== 'ok') return outcome;
   const parsed = openvpnConnectResponseSchema.safeParse(outcome.body);
   return parsed.success

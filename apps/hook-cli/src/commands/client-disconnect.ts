@@ -1,13 +1,17 @@
 import { API_ROUTES, openvpnDisconnectResponseSchema } from '@tunnelgate/sessions';
-import { postJson } from '../api/api-client';
 import { writeHookLog } from '../hook-log';
 import { parseDisconnectEnv } from '../openvpn/openvpn-env';
-import { elapsed, type HookContext, type HookExit } from './hook-context';
+import { callApi, elapsed, type HookContext, type HookExit } from './hook-context';
+
+/** How long a "tunnel-api did not answer" from another hook run shortens disconnects. */
+const OUTAGE_WINDOW_MS = 30_000;
+const OUTAGE_TIMEOUT_MS = 1000;
 
 /**
  * client-disconnect: one attempt within the timeout (OpenVPN cannot defer this hook, so every
- * second here freezes all tunnels). A failure exits 1 so it shows in OpenVPN's log; tunnel-api's
- * periodic reconcile closes what a lost disconnect left open.
+ * second here freezes all tunnels), cut to 1 s while tunnel-api is known to be down. A failure
+ * exits 1 so it shows in OpenVPN's log; a session a lost disconnect left open is closed when
+ * OpenVPN hands its VPN IP to the next client.
  */
 export async function clientDisconnect(ctx: HookContext): Promise<HookExit> {
   const parsed = parseDisconnectEnv(ctx.env);
@@ -23,14 +27,18 @@ export async function clientDisconnect(ctx: HookContext): Promise<HookExit> {
     return 1;
   }
   const request = parsed.value;
-  const outcome = await postJson(ctx.api, API_ROUTES.openvpnDisconnect, request);
+  const knownDown = ctx.outage.recentlyDown(OUTAGE_WINDOW_MS);
+  const target = knownDown
+    ? { ...ctx.api, timeoutMs: Math.min(ctx.api.timeoutMs, OUTAGE_TIMEOUT_MS) }
+    : ctx.api;
+  const outcome = await callApi(ctx, API_ROUTES.openvpnDisconnect, request, target);
   const answer =
     outcome.kind === 'ok' ? openvpnDisconnectResponseSchema.safeParse(outcome.body) : undefined;
   if (!answer?.success) {
     const reason =
       outcome.kind === 'ok'
         ? 'disconnect answer does not match the contract'
-        : `${outcome.kind}: ${outcome.message}`;
+        : `${outcome.kind}: ${outcome.message}${knownDown ? ' (tunnel-api found unreachable by an earlier hook: short timeout)' : ''}`;
     writeHookLog({
       hook: 'client-disconnect',
       outcome: 'failed',

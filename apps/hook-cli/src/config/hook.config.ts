@@ -19,6 +19,9 @@ const schema = z.pipe(
     TUNNELGATE_HOOK_RETRY_DELAY_MS: intField(1000, 0, 60_000),
     TUNNELGATE_HOOK_TIMEOUT_MS: intField(5000, 100, 60_000),
     TUNNELGATE_HOOK_DEFERRED: enumField(DEFERRED_MODES, 'auto'),
+    // Where hooks leave what they learnt for the next run (OpenVPN's tmp-dir in the server
+    // config); unset: nothing is remembered.
+    TUNNELGATE_HOOK_STATE_DIR: pathField(),
   }),
   z.transform((env) => ({
     apiUrl: env.TUNNELGATE_API_URL.replace(/\/+$/, ''),
@@ -27,6 +30,7 @@ const schema = z.pipe(
     retryDelayMs: env.TUNNELGATE_HOOK_RETRY_DELAY_MS,
     timeoutMs: env.TUNNELGATE_HOOK_TIMEOUT_MS,
     deferred: env.TUNNELGATE_HOOK_DEFERRED,
+    stateDir: env.TUNNELGATE_HOOK_STATE_DIR,
   })),
 );
 
