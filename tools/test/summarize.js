@@ -1,8 +1,10 @@
-// Prints the suite's closing line, `N passed, N failed`: jest's JSON counts plus one per check
-// step (build, lint, typecheck) from tmp/test-steps.txt. CI reads this line, not jest's own.
+// Prints the suite's closing line, `N passed, N failed`: the counts of every jest JSON report
+// given plus one per check step (build, lint, typecheck) from tmp/test-steps.txt. CI reads this
+// line, not jest's own.
+//   node summarize.js <steps.txt> <jest-report.json>...
 const { existsSync, readFileSync } = require('node:fs');
 
-const [jestJson, stepsFile] = process.argv.slice(2);
+const [stepsFile, ...jestReports] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -15,7 +17,12 @@ for (const line of existsSync(stepsFile) ? readFileSync(stepsFile, 'utf8').split
   console.log(`step ${name}: ${status}`);
 }
 
-if (existsSync(jestJson)) {
+for (const jestJson of jestReports) {
+  if (!existsSync(jestJson)) {
+    console.log(`jest wrote no report ${jestJson}`);
+    failed++;
+    continue;
+  }
   const report = JSON.parse(readFileSync(jestJson, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
@@ -24,9 +31,6 @@ if (existsSync(jestJson)) {
   failed += report.testResults.filter(
     (r) => r.status === 'failed' && r.assertionResults.length === 0,
   ).length;
-} else {
-  console.log('jest wrote no report');
-  failed++;
 }
 
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

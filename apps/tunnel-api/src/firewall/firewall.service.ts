@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   Inject,
   Injectable,
@@ -102,6 +103,25 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     );
   }
 
+  /**
+   * Without forwarding, DNATed device ports do not pass, and customers' refused traffic gets "host
+   * unreachable" from routing instead of the firewall's answers. A host setting: reported, not
+   * changed behind the operator's back.
+   */
+  private warnIfNotForwarding(): void {
+    let forwarding = 'unknown';
+    try {
+      forwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    } catch {
+      // no procfs: nothing to say
+    }
+    if (forwarding === '0')
+      this.logger.warn({
+        message:
+          '!!! net.ipv4.ip_forward is 0: device ports and customer rejects need it (sysctl -w net.ipv4.ip_forward=1) !!!',
+      });
+  }
+
   private async pickBackend(): Promise<Iptables | undefined> {
     const mode = this.config.firewall;
     if (mode === 'off') {
@@ -114,6 +134,7 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
       const iptables = await Iptables.detect(this.runner);
       if (mode === 'auto' && process.getuid?.() !== 0) throw new Error('not running as root');
       this.logger.log({ message: 'firewall backend', backend: iptables.backend });
+      this.warnIfNotForwarding();
       return iptables;
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : (error as Error).message;
