@@ -32,7 +32,14 @@ export class ChainLab {
 
   static async start(): Promise<ChainLab> {
     const topology = buildTopology();
-    const lab = new ChainLab(topology, new RelayNode(topology));
+    let relay: RelayNode;
+    try {
+      relay = new RelayNode(topology);
+    } catch (error) {
+      removeTopology(topology);
+      throw error;
+    }
+    const lab = new ChainLab(topology, relay);
     try {
       await lab.startTargets();
       for (const site of topology.devices) await lab.startPhone(site);
