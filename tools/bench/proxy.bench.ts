@@ -30,6 +30,9 @@ const NEW_CONNECTIONS = Math.round(2000 * SCALE);
 const KEEPALIVE_GETS = Math.round(4000 * SCALE);
 const IDLE_TUNNELS = 5000;
 const PARALLEL = 8;
+/** Every rate is taken in rounds through every proxy in turn, each against the direct figure
+ * of its own round, and the median reported: one run per proxy was too noisy here. */
+const ROUNDS = 3;
 
 interface Row {
   name: string;
@@ -157,19 +160,34 @@ async function idleMemory(peer: Peer, target: number): Promise<number> {
   return (after - before) / IDLE_TUNNELS;
 }
 
-async function measure(
-  peer: Peer | undefined,
-  target: number,
-  direct: Row | undefined,
-): Promise<Row> {
-  // Progress on stderr: a full run takes minutes; the table alone goes to stdout.
-  const step = (name: string) => console.error(`${peer?.name ?? 'direct'}: ${name}`);
-  step('bulk');
+interface Rates {
+  bulk1: number;
+  bulk8: number;
+  cpuPerGiB: number | undefined;
+  connPerSec: number;
+  p50: number;
+  p99: number;
+  cpuPerConnUs: number | undefined;
+  getsPerSec: number | undefined;
+  cpuPerGetUs: number | undefined;
+}
+
+// Progress on stderr: a full run takes minutes; the table alone goes to stdout.
+const step = (peer: Peer | undefined, name: string) =>
+  console.error(`${peer?.name ?? 'direct'}: ${name}`);
+
+async function idleMemoryOf(peer: Peer, target: number): Promise<number> {
+  step(peer, 'idle');
+  return idleMemory(peer, target);
+}
+
+async function rates(peer: Peer | undefined, target: number): Promise<Rates> {
+  step(peer, 'bulk');
   const one = await bulk(peer, target, 1);
   const eight = await bulk(peer, target, 8);
-  step('connections');
+  step(peer, 'connections');
   const conns = await newConnections(peer, target);
-  step('keep-alive');
+  step(peer, 'keep-alive');
   const gets =
     !peer || peer.forwards
       ? await keepAliveGets(peer, target).catch((error: Error) => {
@@ -179,22 +197,22 @@ async function measure(
           return undefined;
         })
       : undefined;
-  step('idle');
-  const idle = peer ? await idleMemory(peer, target) : undefined;
-  const ratio = (value: number, base: number | undefined) => (base ? value / base : value);
   return {
-    name: peer?.name ?? 'direct',
-    bulk1: ratio(one.mibPerSec, direct?.bulk1),
-    bulk8: ratio(eight.mibPerSec, direct?.bulk8),
-    connPerSec: ratio(conns.perSec, direct?.connPerSec),
+    bulk1: one.mibPerSec,
+    bulk8: eight.mibPerSec,
+    cpuPerGiB: peer ? (one.cpu + eight.cpu) / ((2 * BULK_BYTES) / (1024 * MiB)) : undefined,
+    connPerSec: conns.perSec,
     p50: conns.p50,
     p99: conns.p99,
-    getsPerSec: gets && ratio(gets.perSec, direct?.getsPerSec),
-    cpuPerGiB: peer ? (one.cpu + eight.cpu) / ((2 * BULK_BYTES) / (1024 * MiB)) : undefined,
     cpuPerConnUs: peer ? (conns.cpu / NEW_CONNECTIONS) * 1e6 : undefined,
+    getsPerSec: gets?.perSec,
     cpuPerGetUs: peer && gets ? (gets.cpu / KEEPALIVE_GETS) * 1e6 : undefined,
-    idleKiB: idle,
   };
+}
+
+function median(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return known.length === 0 ? undefined : known[Math.floor(known.length / 2)];
 }
 
 const fmt = (value: number | undefined, digits = 2) =>
@@ -210,16 +228,47 @@ async function main(): Promise<void> {
     await startProxyChain(),
   ];
   try {
-    const direct = await measure(undefined, target.port, undefined);
-    const rows: Row[] = [];
-    for (const peer of peers) rows.push(await measure(peer, target.port, direct));
+    const directRates: Rates[] = [];
+    const peerRates: Rates[][] = peers.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      directRates.push(await rates(undefined, target.port));
+      for (const [i, peer] of peers.entries()) peerRates[i]?.push(await rates(peer, target.port));
+    }
+    const idle: number[] = [];
+    for (const peer of peers) idle.push(await idleMemoryOf(peer, target.port));
+    const ratio = (value: number | undefined, base: number | undefined) =>
+      value === undefined || !base ? undefined : value / base;
+    const rows: Row[] = peers.map((peer, i) => {
+      const own = peerRates[i] ?? [];
+      const pick = <K extends keyof Rates>(key: K) =>
+        median(own.map((r) => r[key] as number | undefined));
+      return {
+        name: peer.name,
+        bulk1: median(own.map((r, round) => ratio(r.bulk1, directRates[round]?.bulk1))) ?? 0,
+        bulk8: median(own.map((r, round) => ratio(r.bulk8, directRates[round]?.bulk8))) ?? 0,
+        connPerSec:
+          median(own.map((r, round) => ratio(r.connPerSec, directRates[round]?.connPerSec))) ?? 0,
+        p50: pick('p50') ?? 0,
+        p99: pick('p99') ?? 0,
+        getsPerSec: median(
+          own.map((r, round) => ratio(r.getsPerSec, directRates[round]?.getsPerSec)),
+        ),
+        cpuPerGiB: pick('cpuPerGiB'),
+        cpuPerConnUs: pick('cpuPerConnUs'),
+        cpuPerGetUs: pick('cpuPerGetUs'),
+        idleKiB: idle[i],
+      };
+    });
+    const directConn = median(directRates.map((r) => r.connPerSec)) ?? 0;
     console.log(
-      `proxy data plane, ratios to a direct connection measured in the same run (node ${process.version}, scale ${SCALE})`,
+      `proxy data plane, ratios to a direct connection measured in the same run (node ${process.version}, scale ${SCALE}; rates: median of ${ROUNDS} rounds)`,
     );
     console.log(
-      `direct: bulk 1 tunnel ${direct.bulk1.toFixed(0)} MiB/s, 8 tunnels ${direct.bulk8.toFixed(0)} MiB/s, ` +
-        `${direct.connPerSec.toFixed(0)} new conn/s (p50 ${direct.p50.toFixed(2)} ms, p99 ${direct.p99.toFixed(2)} ms), ` +
-        `${fmt(direct.getsPerSec, 0)} keep-alive GET/s`,
+      `direct: bulk 1 tunnel ${fmt(median(directRates.map((r) => r.bulk1)), 0)} MiB/s, ` +
+        `8 tunnels ${fmt(median(directRates.map((r) => r.bulk8)), 0)} MiB/s, ` +
+        `${directConn.toFixed(0)} new conn/s (p50 ${fmt(median(directRates.map((r) => r.p50)))} ms, ` +
+        `p99 ${fmt(median(directRates.map((r) => r.p99)))} ms), ` +
+        `${fmt(median(directRates.map((r) => r.getsPerSec)), 0)} keep-alive GET/s`,
     );
     console.log(
       [

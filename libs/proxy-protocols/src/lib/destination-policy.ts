@@ -1,4 +1,4 @@
-import { cidrMatcher } from '@tunnelgate/sessions';
+import { inCidrs, parseCidrs } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
 
 /** Ranges a direct upstream never reaches unless allowed: the host, its clusters, its metadata. */
@@ -35,16 +35,17 @@ export interface DestinationPolicyOptions {
 export function destinationPolicy(
   options: DestinationPolicyOptions,
 ): (ip: string) => string | undefined {
-  const blocked = cidrMatcher(options.blocked);
-  const allowed = cidrMatcher(options.allowed);
+  const blocked = parseCidrs(options.blocked);
+  const allowed = parseCidrs(options.allowed);
+  // Runs for every direct connection: the address is parsed once for all the checks.
   return (ip) => {
     if (!ipaddr.isValid(ip)) return `not an IP address: ${ip}`;
     const address = ipaddr.process(ip);
-    if (allowed(ip)) return undefined;
+    if (inCidrs(address, allowed)) return undefined;
     const range = address.range();
     if (BLOCKED_RANGES.has(range)) return `${ip} is ${range}`;
     if (address.kind() === 'ipv6' && range !== 'unicast') return `${ip} is ${range}`;
-    if (blocked(ip)) return `${ip} is inside the relay's own networks`;
+    if (inCidrs(address, blocked)) return `${ip} is inside the relay's own networks`;
     return undefined;
   };
 }

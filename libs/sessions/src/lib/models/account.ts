@@ -58,19 +58,27 @@ export function isOverQuota(account: Pick<Account, 'quotaBytes' | 'usedBytes'>):
   return account.quotaBytes !== null && account.usedBytes >= account.quotaBytes;
 }
 
+/** A parsed CIDR: the network address and the prefix length. */
+export type CidrRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+export function parseCidrs(cidrs: readonly string[]): CidrRange[] {
+  return cidrs.map((cidr) => ipaddr.parseCIDR(cidr));
+}
+
+/** Whether a parsed address (IPv4-mapped IPv6 already turned into IPv4) is in one of `ranges`. */
+export function inCidrs(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly CidrRange[]): boolean {
+  return ranges.some(
+    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
+  );
+}
+
 /**
  * A predicate for "ip is inside one of `cidrs`", the CIDRs parsed once (IPv4-mapped IPv6
  * addresses count as IPv4). Whitelist checks run per login, so callers keep the predicate.
  */
 export function cidrMatcher(cidrs: readonly string[]): (ip: string) => boolean {
-  const ranges = cidrs.map((cidr) => ipaddr.parseCIDR(cidr));
-  return (ip) => {
-    if (!ipaddr.isValid(ip)) return false;
-    const address = ipaddr.process(ip);
-    return ranges.some(
-      ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
-    );
-  };
+  const ranges = parseCidrs(cidrs);
+  return (ip) => ipaddr.isValid(ip) && inCidrs(ipaddr.process(ip), ranges);
 }
 
 /** Whether an account's whitelist lets `ip` in (an empty whitelist restricts nothing). */
