@@ -131,6 +131,20 @@ export class ChainLab {
     return customer;
   }
 
+  /**
+   * Disconnects as a customer closing the app does, and waits for OpenVPN's client-disconnect hook
+   * to have run: OpenVPN 2.6 closes a UDP client's instance about 5 s after its exit notification,
+   * and only then are its session and rule ended.
+   */
+  async disconnect(customer: OpenvpnCustomer): Promise<void> {
+    const mark = this.relay.openvpn.output.length;
+    await customer.disconnect();
+    await this.relay.openvpn.waitForOutput(
+      new RegExp(`"hook":"client-disconnect","outcome":"[a-z]+","client":"${customer.username}"`),
+      mark,
+    );
+  }
+
   /** `curl` from a customer machine; extra arguments before the URL (proxies, -k, ...). */
   curl(ns: Netns, url: string, ...args: string[]): Promise<RunResult> {
     return ns.run('curl', ['-s', '-S', '--max-time', '10', ...args, url]);

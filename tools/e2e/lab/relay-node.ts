@@ -38,6 +38,9 @@ export class RelayNode {
     );
     makeOpenvpnPki(this.dir);
     mkdirSync(join(this.dir, 'run'), { mode: 0o755 });
+    mkdirSync(join(this.dir, 'tmp'));
+    // Written by OpenVPN and its hooks after they dropped to nobody, like /dev/shm.
+    chmodSync(join(this.dir, 'tmp'), 0o1777);
   }
 
   async start(): Promise<void> {
@@ -68,6 +71,8 @@ export class RelayNode {
           TUNNELGATE_OPENVPN_KEY_FILE: join(this.dir, 'server.key'),
           TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
           TUNNELGATE_OPENVPN_RUN_DIR: join(this.dir, 'run'),
+          // OpenVPN's temporary files and the hooks' state, apart from the host's /dev/shm.
+          TUNNELGATE_OPENVPN_TMP_DIR: join(this.dir, 'tmp'),
         },
       }),
     );
