@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeAsRoot, Netns, waitFor } from '@tunnelgate/netns-testing';
+import { describeAsRoot, jsonCurlArgs, Netns, waitFor } from '@tunnelgate/netns-testing';
 import { selfSigned } from '@tunnelgate/netns-testing';
 import { ROOT } from './support/tunnel-api-process';
 
@@ -37,17 +37,7 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
       closed?: boolean;
     };
   const api = (method: string, path: string, body?: unknown) =>
-    ns.exec('curl', [
-      '-s',
-      '-X',
-      method,
-      '-H',
-      `authorization: Bearer ${TOKEN}`,
-      ...(body === undefined
-        ? []
-        : ['-H', 'content-type: application/json', '-d', JSON.stringify(body)]),
-      `http://127.0.0.1:8081${path}`,
-    ]);
+    ns.exec('curl', jsonCurlArgs(method, `http://127.0.0.1:8081${path}`, TOKEN, body));
   const answers = (url: string) => {
     try {
       ns.exec('curl', ['-s', '-o', '/dev/null', '--max-time', '1', url]);

@@ -1,6 +1,7 @@
 /** Tests on real kernels: network namespaces, veth links, PKI, and waiting for real processes. */
 export { describeAsRoot, isRoot } from './lib/root-only';
 export { link, Netns, type RunResult } from './lib/netns';
+export { jsonCurlArgs } from './lib/json-curl';
 export { ownedLines } from './lib/owned-lines';
 export { makeOpenvpnPki, selfSigned } from './lib/pki';
 export { waitFor } from './lib/wait-for';

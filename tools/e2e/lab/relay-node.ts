@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeOpenvpnPki, waitFor } from '@tunnelgate/netns-testing';
+import { jsonCurlArgs, makeOpenvpnPki, waitFor } from '@tunnelgate/netns-testing';
 import { LabProcess } from './lab-process';
 import { LAB, type Topology } from './topology';
 
@@ -116,19 +116,11 @@ export class RelayNode {
   /** tunnel-api's internal API, asked from inside the relay (it listens on loopback only). */
   async api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     const result = await this.topology.relay.run('curl', [
-      '-s',
       '--max-time',
       '10',
       '-w',
       '\n%{http_code}',
-      '-X',
-      method,
-      '-H',
-      `authorization: Bearer ${TOKEN}`,
-      ...(body === undefined
-        ? []
-        : ['-H', 'content-type: application/json', '-d', JSON.stringify(body)]),
-      `${API}${path}`,
+      ...jsonCurlArgs(method, `${API}${path}`, TOKEN, body),
     ]);
     const at = result.stdout.lastIndexOf('\n');
     const text = result.stdout.slice(0, at);
