@@ -60,6 +60,8 @@ describeAsRoot(
     it('1. a customer browses through its device: HTTP and HTTPS by name, exit on the device, SNI logged', async () => {
       const alice = await lab.customer(vpn1(), 'alice', 'alice-secret');
       expect(await alice.connect()).toBe('connected');
+      // The server runs as in production: privileges dropped, so its hooks run as nobody too.
+      expect(lab.relay.openvpn.output).toMatch(/UID set to nobody/);
 
       const http = await lab.fetchTarget(vpn1(), `http://${LAB.targetName}/plain`);
       expect(http).toEqual({ path: '/plain', client: deviceA().egressIp, name: LAB.targetName });

@@ -93,7 +93,7 @@ export class ChainLab {
     this.phones.push(phone);
   }
 
-  async registerDevice(site: DeviceSite): Promise<void> {
+  private async registerDevice(site: DeviceSite): Promise<void> {
     await this.expectApi('PUT', `/v1/devices/${site.id}`, {
       name: site.id,
       vpnIp: site.vpnIp,

@@ -54,11 +54,4 @@ export class LabProcess {
     child.kill(signal);
     await exited;
   }
-
-  /** The exit, when the program ends by itself (a rejected OpenVPN client). */
-  exited(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-  }
 }

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 const PREFIX = 'tg';
 let counter = 0;
+let firstUse = true;
 const live = new Set<Netns>();
 
 export interface RunResult {
@@ -22,7 +23,8 @@ export class Netns {
   private readonly children: ChildProcess[] = [];
 
   constructor() {
-    if (live.size === 0 && counter === 1) {
+    if (firstUse) {
+      firstUse = false;
       removeStaleNamespaces();
       removeOnExit();
     }
