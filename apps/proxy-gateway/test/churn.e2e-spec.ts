@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
+import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
 import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -11,6 +12,7 @@ jest.setTimeout(240_000);
 
 const CONNECTIONS = 20_000;
 const CONCURRENCY = 64;
+const UDP_ASSOCIATIONS = 2_000;
 const PASSWORD = 'churn password 1';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -177,5 +179,56 @@ describe('connection churn (leak check)', () => {
       expect(await gateway.metrics()).not.toMatch(
         /^tunnelgate_gateway_connections_active\{[^}]*\} [1-9]/m,
       );
+  });
+
+  it('leaves no descriptor behind after UDP associations', async () => {
+    const udpTarget = await udpEcho();
+    const credentials = { username: 'churn', password: PASSWORD };
+    /** Half exchange a datagram before closing, half close right after the setup. */
+    const oneAssociation = async (i: number): Promise<string> => {
+      const { reply, client } = await Socks5UdpClient.associate(relay.port('socks5'), credentials);
+      if (!client) return `unexpected socks reply ${reply}`;
+      let outcome = 'closed-idle';
+      if (i % 2 === 0) {
+        client.send('127.0.0.1', udpTarget.port, Buffer.from(`datagram ${i}`));
+        const back = await client.next(5000);
+        outcome = back?.subarray(10).toString() === `echo:datagram ${i}` ? 'echoed' : 'lost';
+      }
+      client.close();
+      return outcome;
+    };
+    await oneAssociation(0);
+    await waitFor(
+      async () => relay.service.registry.size === 0 && device.service.registry.size === 0,
+      'warm-up to settle',
+    );
+    const baseline = openFds();
+    const outcomes = new Map<string, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < UDP_ASSOCIATIONS) {
+          const outcome = await oneAssociation(next++).catch(
+            (error: Error) => `error ${error.message}`,
+          );
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        }
+      }),
+    );
+    udpTarget.close();
+    expect(Object.fromEntries(outcomes)).toEqual({
+      echoed: UDP_ASSOCIATIONS / 2,
+      'closed-idle': UDP_ASSOCIATIONS / 2,
+    });
+    await waitFor(
+      async () =>
+        relay.service.registry.size === 0 &&
+        device.service.registry.size === 0 &&
+        openFds() <= baseline,
+      'associations and descriptors back to the baseline',
+      300,
+    ).catch(() => undefined);
+    expect(relay.service.registry.size + device.service.registry.size).toBe(0);
+    expect(openFds()).toBeLessThanOrEqual(baseline);
   });
 });

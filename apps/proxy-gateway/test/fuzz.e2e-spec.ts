@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { EventEmitter } from 'node:events';
 import Parser from '@mongodb-js/socksv5/lib/server.parser';
-import { peekClientHelloSni, peekHttpHost } from '@tunnelgate/proxy-protocols';
+import { parseSocks5Datagram, peekClientHelloSni, peekHttpHost } from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { GatewayInstance } from './support/gateway-instance';
 
@@ -62,6 +62,19 @@ const SAMPLE_SOCKS = Buffer.from([
   80,
 ]);
 
+const SAMPLE_DATAGRAM_V4 = Buffer.from([0, 0, 0, 1, 192, 0, 2, 7, 0, 53, 1, 2, 3]);
+const SAMPLE_DATAGRAM_NAME = Buffer.from([
+  0,
+  0,
+  0,
+  3,
+  11,
+  ...Buffer.from('example.com'),
+  1,
+  187,
+  ...Buffer.from('payload'),
+]);
+
 describe('fuzz: parsers, in process', () => {
   beforeAll(async () => {
     SAMPLE_HELLO = await realClientHello('www.example.com', 4);
@@ -105,6 +118,20 @@ describe('fuzz: parsers, in process', () => {
       while (queue.length > 0) stream.emit('data', queue.shift());
     }
     expect(requests).toBeGreaterThan(0);
+  });
+
+  it(`the SOCKS5 UDP datagram parser takes ${PARSER_CASES} garbage datagrams without throwing`, () => {
+    const next = random(7);
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < PARSER_CASES; i++) {
+      const sample = next() < 0.5 ? SAMPLE_DATAGRAM_V4 : SAMPLE_DATAGRAM_NAME;
+      const parsed = parseSocks5Datagram(mutate(sample, next));
+      const outcome = typeof parsed === 'string' ? (parsed.split(' ')[0] ?? '') : 'parsed';
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    // Both the accepted path and the refusals were exercised.
+    expect(outcomes.get('parsed')).toBeGreaterThan(0);
+    expect(outcomes.size).toBeGreaterThan(4);
   });
 });
 

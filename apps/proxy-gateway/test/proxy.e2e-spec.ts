@@ -1,5 +1,6 @@
 import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl } from './support/curl';
@@ -11,7 +12,9 @@ import {
   ipv4Address,
   ipv6Address,
   socks5Connect,
+  socks5Request,
 } from './support/raw-clients';
+import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
 import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -206,15 +209,9 @@ describe('SOCKS5 proxy', () => {
     const ok = await at(ipv4Address('127.0.0.1'), targets.httpPort);
     expect(ok.reply).toBe(0x00);
     for (const s of [refused, forbidden, v6, byName, ok]) s.socket.destroy();
-    const bind = await (async () => {
-      const { connected, readBytes } = await import('./support/raw-clients');
-      const socket = await connected(port, '127.0.0.2');
-      socket.write(Buffer.from([5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80]));
-      const reply = await readBytes(socket, 12);
-      socket.destroy();
-      return reply[3];
-    })();
-    expect(bind).toBe(0x07);
+    const bind = await socks5Request(port, 2, ipv4Address('127.0.0.1'), 80, undefined, '127.0.0.2');
+    bind.socket.destroy();
+    expect(bind.bytes[1]).toBe(0x07);
   });
 });
 
@@ -378,6 +375,103 @@ describe('upstreams', () => {
         .status,
     ).toMatch(/^HTTP\/1\.1 403/);
   });
+});
+
+describe('SOCKS5 UDP ASSOCIATE', () => {
+  let echo: Awaited<ReturnType<typeof udpEcho>>;
+  const alice = { username: 'alice', password: PASSWORD };
+  beforeAll(async () => (echo = await udpEcho()));
+  afterAll(() => echo.close());
+
+  const usedBytes = async (id: string) =>
+    Number((await api.call('GET', `/v1/accounts/${id}/usage`)).body['usedBytes']);
+
+  it("relays datagrams both ways through the device's UDP relay and counts them", async () => {
+    const before = await usedBytes('alice');
+    const { reply, client } = await Socks5UdpClient.associate(relay.port('socks5'), alice);
+    expect(reply).toBe(0x00);
+    if (!client) return;
+    expect(client.relay.host).toBe('127.0.0.1');
+    const payload = Buffer.alloc(1000, 7);
+    for (let i = 0; i < 20; i++) {
+      client.send('127.0.0.1', echo.port, payload);
+      const back = await client.next(2000);
+      // The header names the echo server; the payload is untouched.
+      expect(back?.subarray(0, 10)).toEqual(
+        Socks5UdpClient.packet('127.0.0.1', echo.port, Buffer.alloc(0)),
+      );
+      expect(back?.subarray(10)).toEqual(Buffer.concat([Buffer.from('echo:'), payload]));
+    }
+    await waitFor(
+      async () => (await usedBytes('alice')) >= before + 2 * 20 * 1000,
+      "the datagrams in alice's usage",
+    );
+    client.close();
+  });
+
+  it('drops garbage and other sources, keeps the association, and closes it with its TCP connection', async () => {
+    const { client } = await Socks5UdpClient.associate(relay.port('socks5'), alice);
+    if (!client) throw new Error('no association');
+    client.sendRaw(Buffer.from('garbage'));
+    client.sendRaw(Buffer.from([0, 0, 1, 1, 127, 0, 0, 1, echo.port >> 8, echo.port & 0xff, 1]));
+    const stranger = createSocket('udp4');
+    stranger.send(
+      Socks5UdpClient.packet('127.0.0.1', echo.port, Buffer.from('not yours')),
+      client.relay.port,
+      client.relay.host,
+    );
+    client.send('127.0.0.1', echo.port, Buffer.from('still here'));
+    expect((await client.next(2000))?.subarray(10).toString()).toBe('echo:still here');
+    expect(await client.next(300)).toBeUndefined();
+    stranger.close();
+    expect(await errorCount(relay, 'udp_bad_datagram')).toBeGreaterThanOrEqual(2);
+    expect(await errorCount(relay, 'udp_foreign_source')).toBeGreaterThanOrEqual(1);
+    const refusedBefore = await errorCount(device, 'udp_refused');
+    client.send('169.254.169.254', 53, Buffer.from('metadata?'));
+    client.send('10.1.2.3', 53, Buffer.from('cluster?'));
+    await waitFor(
+      async () => (await errorCount(device, 'udp_refused')) >= refusedBefore + 2,
+      'the device refusing both',
+    );
+    expect(await client.next(300)).toBeUndefined();
+    // Once the TCP connection is gone the port is too: the kernel answers port unreachable.
+    client.control.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const probe = createSocket('udp4');
+    const refused = await new Promise<string>((resolve) => {
+      probe.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? ''));
+      probe.connect(client.relay.port, client.relay.host, () =>
+        probe.send(Socks5UdpClient.packet('127.0.0.1', echo.port, Buffer.from('late'))),
+      );
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    probe.close();
+    client.socket.close();
+  });
+
+  it('ends the association when the account runs out of quota', async () => {
+    await account('udpmeter', { quotaBytes: 20_000 });
+    const { client } = await Socks5UdpClient.associate(relay.port('socks5'), {
+      username: 'udpmeter',
+      password: PASSWORD,
+    });
+    if (!client) throw new Error('no association');
+    const ended = closed(client.control, 15_000);
+    for (let i = 0; i < 100 && !client.control.destroyed; i++) {
+      client.send('127.0.0.1', echo.port, Buffer.alloc(1000));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(await ended).toBe(true);
+    client.socket.close();
+  });
+
+  /** An errors_total count of a gateway (relay or device), by kind. */
+  async function errorCount(gateway: GatewayInstance, kind: string): Promise<number> {
+    const line = (await gateway.metrics())
+      .split('\n')
+      .find((l) => l.startsWith(`tunnelgate_gateway_errors_total{kind="${kind}"`));
+    return Number(line?.split(' ')[1] ?? 0);
+  }
 });
 
 describe('admin port', () => {

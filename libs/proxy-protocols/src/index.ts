@@ -5,3 +5,4 @@ export * from './lib/server-first-ports';
 export * from './lib/destination-policy';
 export * from './lib/socks5-reply';
 export * from './lib/proxy-headers';
+export * from './lib/socks5-udp';

@@ -1,3 +1,4 @@
+import { directUdpExit } from '../udp/direct-udp-exit';
 import { directDialer } from '../upstream/direct-dialer';
 import type { Dialer } from '../upstream/dialer';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
@@ -15,6 +16,7 @@ export class DeviceGatekeeper implements Gatekeeper {
       accountId: undefined,
       deviceId: undefined,
       dial: dial ?? directDialer(allowed, connectTimeoutMs),
+      udp: directUdpExit(allowed),
     };
   }
 

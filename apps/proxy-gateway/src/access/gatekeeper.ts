@@ -1,6 +1,7 @@
 import type { Credentials } from '@tunnelgate/proxy-protocols';
 import type { GatewayProtocol } from '@tunnelgate/sessions';
 import type { Dialer } from '../upstream/dialer';
+import type { UdpExitFactory } from '../udp/udp-exit';
 
 /** Why a client is not let through; each listener turns it into its protocol's answer. */
 export type RefusalKind =
@@ -29,6 +30,8 @@ export interface Grant {
   deviceId: string | undefined;
   sessionId?: string;
   dial: Dialer;
+  /** SOCKS5 UDP ASSOCIATE's exit; absent where UDP cannot be carried. */
+  udp?: UdpExitFactory;
 }
 
 /** Who may use the gateway, and through which upstream. */

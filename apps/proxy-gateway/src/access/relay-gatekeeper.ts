@@ -17,9 +17,9 @@ import type { Tunnel } from '../connections/tunnel';
 import { ApiRefusal, type ApiClient } from '../control/api-client';
 import type { RelayDirectory } from '../control/relay-directory';
 import type { UsageMeter } from '../control/usage-meter';
-import type { Dialer } from '../upstream/dialer';
 import { httpConnectDialer } from '../upstream/http-connect-dialer';
 import { socks5Dialer } from '../upstream/socks5-dialer';
+import { deviceUdpExit } from '../udp/device-udp-exit';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
 const SNAPSHOT_TIMEOUT_MS = 10_000;
@@ -37,6 +37,7 @@ function route(device: Device | undefined): string {
         device.vpnIp,
         device.httpPort,
         device.socksPort,
+        device.udpPort,
         device.proxyCredentials,
       ])
     : 'gone';
@@ -52,8 +53,8 @@ export class RelayGatekeeper implements Gatekeeper {
   private readonly authCache: LRUCache<string, string>;
   private readonly cacheKeysByAccount = new Map<string, Set<string>>();
   private readonly failures: RateLimiterMemory;
-  private readonly dialers = new Map<string, Dialer>();
-  /** The route each cached dialer was made for. */
+  private readonly upstreams = new Map<string, Pick<Grant, 'dial' | 'udp'>>();
+  /** The route each cached upstream was made for. */
   private readonly routes = new Map<string, string>();
   /** Accounts with a whitelist and its parsed matcher; rebuilt after any account change. */
   private whitelists: { account: PublicAccount; allows: (ip: string) => boolean }[] | undefined;
@@ -203,7 +204,7 @@ export class RelayGatekeeper implements Gatekeeper {
     const device = this.directory.device(account.deviceId);
     if (!device || device.status !== 'online')
       throw new AccessRefused('device-unavailable', 'the device of this account is offline');
-    return { accountId: account.id, deviceId: device.id, dial: this.dialerFor(device) };
+    return { accountId: account.id, deviceId: device.id, ...this.upstreamsFor(device) };
   }
 
   /** What forbids `account` now (checked at login and again whenever the account changes). */
@@ -244,22 +245,28 @@ export class RelayGatekeeper implements Gatekeeper {
     )?.account;
   }
 
-  private dialerFor(device: Device): Dialer {
-    let dial = this.dialers.get(device.id);
-    if (!dial) {
-      const socks = this.config.deviceProxy === 'socks5';
-      const proxy = {
-        host: device.vpnIp,
-        port: socks ? device.socksPort : device.httpPort,
-        credentials: device.proxyCredentials,
+  /** Streams through the device's HTTP or SOCKS5 proxy (as configured); datagrams through its
+   * SOCKS5 proxy's UDP ASSOCIATE, the only one of its proxies that carries UDP. */
+  private upstreamsFor(device: Device): Pick<Grant, 'dial' | 'udp'> {
+    let upstreams = this.upstreams.get(device.id);
+    if (!upstreams) {
+      const timeoutMs = this.config.timeouts.connectMs;
+      const credentials = device.proxyCredentials;
+      const socks = { host: device.vpnIp, port: device.socksPort, credentials };
+      upstreams = {
+        dial:
+          this.config.deviceProxy === 'socks5'
+            ? socks5Dialer(socks, timeoutMs)
+            : httpConnectDialer(
+                { host: device.vpnIp, port: device.httpPort, credentials },
+                timeoutMs,
+              ),
+        udp: deviceUdpExit(socks, device.udpPort, timeoutMs),
       };
-      dial = socks
-        ? socks5Dialer(proxy, this.config.timeouts.connectMs)
-        : httpConnectDialer(proxy, this.config.timeouts.connectMs);
-      this.dialers.set(device.id, dial);
+      this.upstreams.set(device.id, upstreams);
       this.routes.set(device.id, route(device));
     }
-    return dial;
+    return upstreams;
   }
 
   private onAccount(before: PublicAccount | undefined, after: PublicAccount | undefined): void {
@@ -291,7 +298,7 @@ export class RelayGatekeeper implements Gatekeeper {
     const previous = this.routes.get(id);
     if (previous === undefined || previous === route(after)) return;
     this.routes.delete(id);
-    this.dialers.delete(id);
+    this.upstreams.delete(id);
     this.registry.closeWhere((t) => t.deviceId === id, 'device-changed');
   }
 }

@@ -48,6 +48,8 @@ export function acceptClient(
       return owner.sessionId;
     },
     upstream: undefined,
+    udpBytesIn: 0,
+    udpBytesOut: 0,
     counted: 0,
     close(reason: CloseReason) {
       tunnel.closedBy ??= reason;
@@ -58,8 +60,8 @@ export function acceptClient(
   registry.add(tunnel);
   socket.once('close', () => {
     outcome('closed-early');
-    metrics.bytes.inc({ direction: 'in' }, socket.bytesRead);
-    metrics.bytes.inc({ direction: 'out' }, socket.bytesWritten);
+    metrics.bytes.inc({ direction: 'in' }, socket.bytesRead + tunnel.udpBytesIn);
+    metrics.bytes.inc({ direction: 'out' }, socket.bytesWritten + tunnel.udpBytesOut);
     registry.remove(tunnel);
   });
   return {

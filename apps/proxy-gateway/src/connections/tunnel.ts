@@ -16,6 +16,10 @@ export interface Tunnel {
   /** The OpenVPN session a transparent connection belongs to. */
   readonly sessionId: string | undefined;
   upstream: Socket | undefined;
+  /** Datagram bytes of a SOCKS5 UDP association, from and to the client (its TCP socket
+   * carries none of them). */
+  udpBytesIn: number;
+  udpBytesOut: number;
   /** Client bytes (in + out) already handed to the usage meter. */
   counted: number;
   /** Set when the gateway itself ended the tunnel. */

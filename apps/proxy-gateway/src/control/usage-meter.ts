@@ -5,7 +5,8 @@ import type { RelayDirectory } from './relay-directory';
 
 /**
  * Bytes per account, reported to tunnel-api every `flushMs` and at shutdown. Counted from each
- * client socket's bytesRead + bytesWritten (the kernel-side totals Node keeps anyway), sampled
+ * client socket's bytesRead + bytesWritten (the kernel-side totals Node keeps anyway) plus the
+ * datagrams of UDP associations, sampled
  * on the tick and at close: no listener on the data path. A failed report keeps its bytes for
  * the next one; the totals it answers keep quotas current across relays.
  */
@@ -42,7 +43,8 @@ export class UsageMeter {
 
   sample(tunnel: Tunnel): void {
     if (!tunnel.accountId) return;
-    const total = tunnel.client.bytesRead + tunnel.client.bytesWritten;
+    const total =
+      tunnel.client.bytesRead + tunnel.client.bytesWritten + tunnel.udpBytesIn + tunnel.udpBytesOut;
     const delta = total - tunnel.counted;
     if (delta <= 0) return;
     tunnel.counted = total;

@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../connections/connection-registry';
 import { openTunnel } from '../connections/open-tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { readAnswer } from '../upstream/tcp-connect';
+import { openUdpAssociation } from '../udp/udp-association';
 import { REFUSAL_SOCKS5, upstreamSocks5 } from './refusal-answers';
 
 const METHOD_NONE = 0x00;
@@ -24,8 +25,8 @@ function passwordRequestLength(buffer: Buffer): number {
 }
 
 /**
- * The SOCKS5 proxy (RFC 1928 CONNECT; RFC 1929 username/password, no-auth only for sources an
- * account whitelists). The greeting and request are parsed by @mongodb-js/socksv5's parser (the
+ * The SOCKS5 proxy (RFC 1928 CONNECT and UDP ASSOCIATE; RFC 1929 username/password, no-auth
+ * only for sources an account whitelists). The greeting and request are parsed by @mongodb-js/socksv5's parser (the
  * maintained fork of socksv5: the original mis-parses IPv6 targets); the server logic is ours
  * because that package's server replies success before the upstream exists, sends 2-byte
  * failure replies, and cannot choose the auth method per source address.
@@ -126,6 +127,17 @@ export class Socks5Listener {
   ): Promise<void> {
     const grant = await pending?.catch(() => undefined);
     if (!grant) return void socket.destroy();
+    if (request.cmd === 'udp' && grant.udp) {
+      const code = await openUdpAssociation(
+        accepted,
+        grant.udp,
+        { host: request.dstAddr, port: request.dstPort },
+        this.metrics,
+        this.config.timeouts.idleMs,
+      );
+      if (code !== undefined && socket.writable) socket.end(socks5Reply(code));
+      return;
+    }
     if (request.cmd !== 'connect') {
       accepted.outcome('unsupported-command');
       return void socket.end(socks5Reply(SOCKS5_REPLY.commandNotSupported));

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
 import type { Dialer, Target } from './dialer';
@@ -13,13 +13,17 @@ const REPLY_CODES: Record<number, string> = {
   0x06: 'ETIMEDOUT',
 };
 
-function connectRequest(target: Target): Buffer {
+/** RFC 1928 request commands the gateway sends a device. */
+export const SOCKS5_CONNECT = 0x01;
+export const SOCKS5_UDP_ASSOCIATE = 0x03;
+
+function request(command: number, target: Target): Buffer {
   const port = [(target.port >> 8) & 0xff, target.port & 0xff];
   if (isIP(target.host)) {
     const address = ipaddr.parse(target.host);
     return Buffer.from([
       5,
-      1,
+      command,
       0,
       address.kind() === 'ipv6' ? 4 : 1,
       ...address.toByteArray(),
@@ -27,10 +31,10 @@ function connectRequest(target: Target): Buffer {
     ]);
   }
   const name = Buffer.from(target.host, 'latin1');
-  return Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, Buffer.from(port)]);
+  return Buffer.concat([Buffer.from([5, command, 0, 3, name.length]), name, Buffer.from(port)]);
 }
 
-/** The length of a complete CONNECT reply, or -1 while it is still arriving. */
+/** The length of a complete reply, or -1 while it is still arriving. */
 function replyLength(buffer: Buffer): number {
   if (buffer.length < 5) return -1;
   const addressLength =
@@ -39,54 +43,76 @@ function replyLength(buffer: Buffer): number {
   return buffer.length >= length ? length : -1;
 }
 
+export interface Socks5Proxy {
+  host: string;
+  port: number;
+  credentials: DeviceProxyCredentials | null;
+}
+
+/** BND.ADDR and BND.PORT of a success reply (where a UDP association's relay listens). */
+export function boundAddress(reply: Buffer): Target {
+  if (reply[3] === 1 || reply[3] === 4) {
+    const end = reply[3] === 1 ? 8 : 20;
+    return {
+      host: ipaddr.fromByteArray([...reply.subarray(4, end)]).toString(),
+      port: reply.readUInt16BE(end),
+    };
+  }
+  const end = 5 + (reply[4] ?? 0);
+  return { host: reply.subarray(5, end).toString('latin1'), port: reply.readUInt16BE(end) };
+}
+
 /**
- * Through a SOCKS5 proxy (the phone's :1080), RFC 1928 CONNECT with RFC 1929 credentials when the
- * device has them. Hand-written client: a few fixed-size messages, and every failure must become
+ * Connects to a SOCKS5 proxy (the phone's :1080) and sends one RFC 1928 request, with RFC 1929
+ * credentials when the device has them; resolves with the open control connection and the
+ * success reply. Hand-written client: a few fixed-size messages, and every failure must become
  * the right UpstreamError, which the socksv5 client does not report.
  */
-export function socks5Dialer(
-  proxy: { host: string; port: number; credentials: DeviceProxyCredentials | null },
+export async function socks5Negotiate(
+  proxy: Socks5Proxy,
+  command: number,
+  target: Target,
   timeoutMs: number,
-): Dialer {
-  return async (target) => {
-    const deadline = Date.now() + timeoutMs;
-    const left = () => Math.max(1, deadline - Date.now());
-    const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs);
-    try {
-      const method = proxy.credentials ? 0x02 : 0x00;
-      socket.write(Buffer.from([5, 1, method]));
-      const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
-      if (choice[0] !== 5 || choice[1] !== method)
-        throw new UpstreamError(
-          'PROXY_REFUSED',
-          'the device SOCKS5 proxy refused our authentication method',
-        );
-      if (proxy.credentials) {
-        const user = Buffer.from(proxy.credentials.username);
-        const pass = Buffer.from(proxy.credentials.password);
-        socket.write(
-          Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
-        );
-        const status = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
-        if (status[1] !== 0)
-          throw new UpstreamError(
-            'PROXY_REFUSED',
-            'the device SOCKS5 proxy refused our credentials',
-          );
-      }
-      socket.write(connectRequest(target));
-      const reply = await readAnswer(socket, replyLength, 262, left());
-      if (reply[0] !== 5)
-        throw new UpstreamError('PROXY_PROTOCOL', 'the device proxy does not speak SOCKS5');
-      if (reply[1] !== 0)
-        throw new UpstreamError(
-          REPLY_CODES[reply[1] ?? 1] ?? 'PROXY_REFUSED',
-          `the device SOCKS5 proxy replied ${reply[1]}`,
-        );
-      return socket;
-    } catch (error) {
-      socket.destroy();
-      throw error;
+): Promise<{ socket: Socket; reply: Buffer }> {
+  const deadline = Date.now() + timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs);
+  try {
+    const method = proxy.credentials ? 0x02 : 0x00;
+    socket.write(Buffer.from([5, 1, method]));
+    const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
+    if (choice[0] !== 5 || choice[1] !== method)
+      throw new UpstreamError(
+        'PROXY_REFUSED',
+        'the device SOCKS5 proxy refused our authentication method',
+      );
+    if (proxy.credentials) {
+      const user = Buffer.from(proxy.credentials.username);
+      const pass = Buffer.from(proxy.credentials.password);
+      socket.write(
+        Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
+      );
+      const status = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
+      if (status[1] !== 0)
+        throw new UpstreamError('PROXY_REFUSED', 'the device SOCKS5 proxy refused our credentials');
     }
-  };
+    socket.write(request(command, target));
+    const reply = await readAnswer(socket, replyLength, 262, left());
+    if (reply[0] !== 5)
+      throw new UpstreamError('PROXY_PROTOCOL', 'the device proxy does not speak SOCKS5');
+    if (reply[1] !== 0)
+      throw new UpstreamError(
+        REPLY_CODES[reply[1] ?? 1] ?? 'PROXY_REFUSED',
+        `the device SOCKS5 proxy replied ${reply[1]}`,
+      );
+    return { socket, reply };
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}
+
+/** Streams through the device's SOCKS5 proxy (CONNECT). */
+export function socks5Dialer(proxy: Socks5Proxy, timeoutMs: number): Dialer {
+  return async (target) => (await socks5Negotiate(proxy, SOCKS5_CONNECT, target, timeoutMs)).socket;
 }

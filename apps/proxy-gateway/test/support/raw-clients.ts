@@ -59,12 +59,25 @@ export async function socks5Connect(
   credentials?: { username: string; password: string },
   proxyHost = '127.0.0.1',
 ): Promise<{ socket: Socket; method: number; reply: number | undefined }> {
+  const answer = await socks5Request(proxyPort, 1, address, port, credentials, proxyHost);
+  return { ...answer, reply: answer.bytes.length >= 10 ? answer.bytes[1] : undefined };
+}
+
+/** Any SOCKS5 request by hand (1 CONNECT, 3 UDP ASSOCIATE): the method chosen and the reply. */
+export async function socks5Request(
+  proxyPort: number,
+  command: number,
+  address: Buffer,
+  port: number,
+  credentials?: { username: string; password: string },
+  proxyHost = '127.0.0.1',
+): Promise<{ socket: Socket; method: number; bytes: Buffer }> {
   const socket = await connected(proxyPort, proxyHost);
   socket.on('error', () => undefined);
   socket.write(Buffer.from(credentials ? [5, 1, 2] : [5, 1, 0]));
   const choice = await readBytes(socket, 2);
   if (choice[1] === 0xff || choice.length < 2)
-    return { socket, method: choice[1] ?? -1, reply: undefined };
+    return { socket, method: choice[1] ?? -1, bytes: Buffer.alloc(0) };
   if (credentials) {
     const user = Buffer.from(credentials.username);
     const pass = Buffer.from(credentials.password);
@@ -72,13 +85,12 @@ export async function socks5Connect(
       Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
     );
     const status = await readBytes(socket, 2);
-    if (status[1] !== 0) return { socket, method: 2, reply: undefined };
+    if (status[1] !== 0) return { socket, method: 2, bytes: Buffer.alloc(0) };
   }
   socket.write(
-    Buffer.concat([Buffer.from([5, 1, 0]), address, Buffer.from([port >> 8, port & 0xff])]),
+    Buffer.concat([Buffer.from([5, command, 0]), address, Buffer.from([port >> 8, port & 0xff])]),
   );
-  const reply = await readBytes(socket, 10);
-  return { socket, method: choice[1] ?? -1, reply: reply.length >= 10 ? reply[1] : undefined };
+  return { socket, method: choice[1] ?? -1, bytes: await readBytes(socket, 10) };
 }
 
 export const ipv4Address = (ip: string) => Buffer.from([1, ...ip.split('.').map(Number)]);

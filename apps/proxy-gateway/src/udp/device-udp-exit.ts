@@ -1,0 +1,65 @@
+import { createSocket } from 'node:dgram';
+import { isIP } from 'node:net';
+import * as ipaddr from 'ipaddr.js';
+import {
+  boundAddress,
+  SOCKS5_UDP_ASSOCIATE,
+  socks5Negotiate,
+  type Socks5Proxy,
+} from '../upstream/socks5-dialer';
+import type { UdpExit, UdpExitFactory } from './udp-exit';
+
+/**
+ * Through the device: a UDP ASSOCIATE on the phone's SOCKS5 proxy (with its credentials), then
+ * the datagrams, still in SOCKS5 form, to the relay its reply names (the phone's UDP relay,
+ * :1081 by default). An unspecified BND.ADDR means the proxy's own address, a zero port the
+ * device's configured UDP port. The association lives as long as that control connection.
+ */
+export function deviceUdpExit(
+  proxy: Socks5Proxy,
+  udpPort: number,
+  timeoutMs: number,
+): UdpExitFactory {
+  return async (handlers) => {
+    const { socket: control, reply } = await socks5Negotiate(
+      proxy,
+      SOCKS5_UDP_ASSOCIATE,
+      { host: '0.0.0.0', port: 0 },
+      timeoutMs,
+    );
+    const bound = boundAddress(reply);
+    const host =
+      isIP(bound.host) && !ipaddr.process(bound.host).range().startsWith('unspecified')
+        ? bound.host
+        : proxy.host;
+    const port = bound.port || udpPort;
+    const relay = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      control.destroy();
+      relay.close();
+    };
+    relay.on('error', () => undefined);
+    const relayAddress = ipaddr.process(host).toString();
+    relay.on('message', (message, from) => {
+      if (from.port === port && ipaddr.process(from.address).toString() === relayAddress)
+        handlers.deliver(message);
+    });
+    control.on('error', () => undefined);
+    control.on('close', () => {
+      if (!closed) handlers.ended('the device ended the UDP association');
+      close();
+    });
+    // The control connection carries nothing more; reading it is how its end is seen.
+    control.resume();
+    const exit: UdpExit = {
+      send(packet) {
+        if (!closed) relay.send(packet, port, host);
+      },
+      close,
+    };
+    return exit;
+  };
+}

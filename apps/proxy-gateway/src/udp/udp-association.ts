@@ -1,0 +1,111 @@
+import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
+import { isIP } from 'node:net';
+import {
+  parseSocks5Datagram,
+  SOCKS5_REPLY,
+  socks5Reply,
+  type Socks5ReplyCode,
+} from '@tunnelgate/proxy-protocols';
+import * as ipaddr from 'ipaddr.js';
+import type { AcceptedClient } from '../connections/accept-client';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { upstreamErrorFrom } from '../upstream/upstream-error';
+import type { Target } from '../upstream/dialer';
+import type { UdpExit, UdpExitFactory } from './udp-exit';
+
+function bindDatagramSocket(address: string): Promise<DatagramSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    socket.once('error', reject);
+    socket.bind(0, address, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
+
+const plain = (ip: string) => (ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip);
+
+/**
+ * A SOCKS5 UDP ASSOCIATE (RFC 1928 §7): a datagram port on the address the client reached,
+ * named in the success reply. Only the client's own address may use it (and only the port it
+ * announced, or else the first one it sends from); its datagrams go to the exit, the exit's
+ * answers come back to it. The association lives as long as the client's TCP connection (and
+ * the exit): either end closes the other. Datagrams count toward the account's bytes and keep
+ * the association from idling out. Resolves with the reply code for a failed setup, which the
+ * caller sends.
+ */
+export async function openUdpAssociation(
+  accepted: AcceptedClient,
+  openExit: UdpExitFactory,
+  requested: Target,
+  metrics: GatewayMetrics,
+  idleMs: number,
+): Promise<Socks5ReplyCode | undefined> {
+  const { tunnel } = accepted;
+  const client = tunnel.client;
+  const clientIp = plain(client.remoteAddress ?? '');
+  let clientPort = requested.port || undefined;
+  const port = await bindDatagramSocket(plain(client.localAddress ?? '0.0.0.0')).catch(
+    () => undefined,
+  );
+  if (!port) return SOCKS5_REPLY.generalFailure;
+  let exit: UdpExit;
+  let lastActive = Date.now();
+  const drop = (kind: string) => metrics.errors.inc({ kind: `udp_${kind}` });
+  try {
+    exit = await openExit({
+      deliver(packet) {
+        if (clientPort === undefined) return;
+        lastActive = Date.now();
+        tunnel.udpBytesOut += packet.length;
+        port.send(packet, clientPort, clientIp);
+      },
+      dropped: () => drop('refused'),
+      ended: () => client.destroy(),
+    });
+  } catch (error) {
+    port.close();
+    const failure = upstreamErrorFrom(error);
+    metrics.errors.inc({ kind: `upstream_${failure.code}` });
+    accepted.outcome('upstream-failed');
+    return failure.code === 'FORBIDDEN' ? SOCKS5_REPLY.notAllowed : SOCKS5_REPLY.generalFailure;
+  }
+  if (client.destroyed) {
+    exit.close();
+    port.close();
+    return undefined;
+  }
+  port.on('error', () => undefined);
+  port.on('message', (packet, from) => {
+    if (plain(from.address) !== clientIp) return drop('foreign_source');
+    if (clientPort === undefined) clientPort = from.port;
+    else if (from.port !== clientPort) return drop('foreign_source');
+    const datagram = parseSocks5Datagram(packet);
+    if (typeof datagram === 'string') return drop('bad_datagram');
+    lastActive = Date.now();
+    tunnel.udpBytesIn += packet.length;
+    exit.send(packet, datagram);
+  });
+  // The TCP connection marks the association's life: anything more on it is only activity.
+  client.on('data', () => (lastActive = Date.now()));
+  client.on('end', () => client.destroy());
+  client.resume();
+  client.once('close', () => {
+    clearTimeout(idleTimer);
+    exit.close();
+    port.close();
+  });
+  // Datagrams are activity the socket's own idle timer cannot see: one timer checks both.
+  client.setTimeout(0);
+  const checkIdle = () => {
+    const quiet = Date.now() - lastActive;
+    if (quiet >= idleMs) return tunnel.close('idle');
+    idleTimer = setTimeout(checkIdle, idleMs - quiet);
+  };
+  let idleTimer = setTimeout(checkIdle, idleMs);
+  const bound = port.address();
+  client.write(socks5Reply(SOCKS5_REPLY.succeeded, { address: bound.address, port: bound.port }));
+  accepted.outcome('udp-association');
+  return undefined;
+}
