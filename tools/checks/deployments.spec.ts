@@ -23,6 +23,12 @@ const APPS: Record<string, { stage: string; entry: string }> = {
   'tunnelgate/openvpn': { stage: 'openvpn', entry: 'dist/apps/hook-cli/main.js' },
 };
 
+interface PolicyPort {
+  protocol: string;
+  port: number;
+  endPort?: number;
+}
+
 interface EnvVariable {
   name: string;
   required: boolean;
@@ -154,6 +160,23 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
       const listen = envOf('proxy-gateway')['TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN'] ?? '';
       expect(redirectPort).toMatch(/^\d+$/);
       expect(listen.split(':').pop()).toBe(redirectPort);
+    }
+  });
+
+  it("admits the gateway's SOCKS5 UDP association ports", () => {
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    const admitted = policies.flatMap((policy) =>
+      ((policy['spec'] as { ingress?: { from?: unknown; ports?: PolicyPort[] }[] }).ingress ?? [])
+        .filter((rule) => rule.from === undefined)
+        .flatMap((rule) => rule.ports ?? []),
+    );
+    for (const { container } of ours.filter(
+      ({ container }) => container.name === 'proxy-gateway',
+    )) {
+      const range = container.env?.find((v) => v.name === 'TUNNELGATE_GATEWAY_UDP_PORTS')?.value;
+      expect(range).toMatch(/^\d+-\d+$/);
+      const [from, to] = (range ?? '').split('-').map(Number);
+      expect(admitted).toContainEqual({ protocol: 'UDP', port: from, endPort: to });
     }
   });
 

@@ -9,11 +9,17 @@ describe('proxy-gateway config', () => {
     expect(parseGatewayConfig({})).toMatchObject({
       apiUrl: 'http://127.0.0.1:8081',
       adminListen: { port: 9091 },
+      udpPorts: undefined,
+    });
+    expect(parseGatewayConfig({ TUNNELGATE_GATEWAY_UDP_PORTS: '40000-40999' }).udpPorts).toEqual({
+      from: 40000,
+      to: 40999,
     });
     expect(() =>
       parseGatewayConfig({
         TUNNELGATE_API_URL: 'ftp://x',
         TUNNELGATE_GATEWAY_ADMIN_LISTEN: ':99999',
+        TUNNELGATE_GATEWAY_UDP_PORTS: '5000-4000',
       }),
     ).toThrow(
       expect.objectContaining({
@@ -21,6 +27,7 @@ describe('proxy-gateway config', () => {
         problems: [
           expect.stringMatching(/^TUNNELGATE_API_URL: /),
           expect.stringMatching(/^TUNNELGATE_GATEWAY_ADMIN_LISTEN: /),
+          expect.stringMatching(/^TUNNELGATE_GATEWAY_UDP_PORTS: /),
         ],
       }),
     );

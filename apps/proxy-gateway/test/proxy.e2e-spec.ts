@@ -33,6 +33,8 @@ const device = new GatewayInstance({
 let relay: GatewayInstance;
 let tinyproxy: ChildProcess | undefined;
 const PASSWORD = 'correct horse battery';
+/** The relay's association ports: a few, so the test can use them all up. */
+const UDP_PORTS = { from: 47_100, to: 47_107 };
 
 const httpProxy = (user = 'alice', password = PASSWORD) =>
   `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${relay.port('http')}`;
@@ -79,6 +81,7 @@ beforeAll(async () => {
     TUNNELGATE_API_URL: api.url,
     TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: '200',
+    TUNNELGATE_GATEWAY_UDP_PORTS: `${UDP_PORTS.from}-${UDP_PORTS.to}`,
   }).start();
   await account('alice');
 }, 30_000);
@@ -447,6 +450,29 @@ describe('SOCKS5 UDP ASSOCIATE', () => {
     expect(refused).toBe('ECONNREFUSED');
     probe.close();
     client.socket.close();
+  });
+
+  it("takes association ports from the operator's range and says so when none is free", async () => {
+    const clients: Socks5UdpClient[] = [];
+    let refusal: number | undefined;
+    for (let i = 0; i <= UDP_PORTS.to - UDP_PORTS.from + 1 && refusal === undefined; i++) {
+      const { reply, client } = await Socks5UdpClient.associate(relay.port('socks5'), alice);
+      if (client) clients.push(client);
+      else refusal = reply;
+    }
+    const ports = clients.map((c) => c.relay.port);
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(UDP_PORTS.from);
+      expect(port).toBeLessThanOrEqual(UDP_PORTS.to);
+    }
+    expect(refusal).toBe(0x01);
+    for (const client of clients) client.close();
+    await waitFor(async () => {
+      const { client } = await Socks5UdpClient.associate(relay.port('socks5'), alice);
+      client?.close();
+      return client !== undefined;
+    }, 'a port free again');
   });
 
   it('ends the association when the account runs out of quota', async () => {

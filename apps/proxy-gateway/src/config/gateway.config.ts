@@ -6,6 +6,7 @@ import {
   hostPortField,
   intField,
   listenField,
+  portRangeField,
   logLevelField,
   parseEnv,
   urlField,
@@ -33,6 +34,7 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: listenField('[::]:12345'),
     TUNNELGATE_GATEWAY_DEVICE_PROXY: enumField(DEVICE_PROXY_KINDS, 'http'),
     TUNNELGATE_GATEWAY_DIRECT_ALLOW: cidrListField(),
+    TUNNELGATE_GATEWAY_UDP_PORTS: portRangeField('ephemeral'),
     TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: intField(5000, 100, 60_000),
     TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: intField(10_000, 100, 120_000),
     TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: intField(300_000, 1000, 86_400_000),
@@ -59,6 +61,9 @@ const schema = z.pipe(
     },
     deviceProxy: env.TUNNELGATE_GATEWAY_DEVICE_PROXY,
     directAllow: env.TUNNELGATE_GATEWAY_DIRECT_ALLOW,
+    // Where SOCKS5 UDP associations take their ports: a fixed range lets a firewall or a
+    // NetworkPolicy admit them.
+    udpPorts: env.TUNNELGATE_GATEWAY_UDP_PORTS,
     timeouts: {
       connectMs: env.TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS,
       handshakeMs: env.TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS,

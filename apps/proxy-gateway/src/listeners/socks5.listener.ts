@@ -9,6 +9,7 @@ import { openTunnel } from '../connections/open-tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { readAnswer } from '../upstream/tcp-connect';
 import { openUdpAssociation } from '../udp/udp-association';
+import { UdpPortPool } from '../udp/udp-port-pool';
 import { REFUSAL_SOCKS5, upstreamSocks5 } from './refusal-answers';
 
 const METHOD_NONE = 0x00;
@@ -33,6 +34,7 @@ function passwordRequestLength(buffer: Buffer): number {
  */
 export class Socks5Listener {
   readonly server: Server;
+  private readonly udpPorts: UdpPortPool;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -41,6 +43,7 @@ export class Socks5Listener {
     private readonly metrics: GatewayMetrics,
   ) {
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket));
+    this.udpPorts = new UdpPortPool(config.udpPorts);
   }
 
   private onConnection(socket: Socket): void {
@@ -132,6 +135,7 @@ export class Socks5Listener {
         accepted,
         grant.udp,
         { host: request.dstAddr, port: request.dstPort },
+        this.udpPorts,
         this.metrics,
         this.config.timeouts.idleMs,
       );

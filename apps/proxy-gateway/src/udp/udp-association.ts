@@ -1,5 +1,3 @@
-import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
-import { isIP } from 'node:net';
 import {
   parseSocks5Datagram,
   SOCKS5_REPLY,
@@ -12,17 +10,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
 import type { Target } from '../upstream/dialer';
 import type { UdpExit, UdpExitFactory } from './udp-exit';
-
-function bindDatagramSocket(address: string): Promise<DatagramSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
-    socket.once('error', reject);
-    socket.bind(0, address, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-  });
-}
+import type { UdpPortPool } from './udp-port-pool';
 
 const plain = (ip: string) => (ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip);
 
@@ -39,6 +27,7 @@ export async function openUdpAssociation(
   accepted: AcceptedClient,
   openExit: UdpExitFactory,
   requested: Target,
+  ports: UdpPortPool,
   metrics: GatewayMetrics,
   idleMs: number,
 ): Promise<Socks5ReplyCode | undefined> {
@@ -46,10 +35,13 @@ export async function openUdpAssociation(
   const client = tunnel.client;
   const clientIp = plain(client.remoteAddress ?? '');
   let clientPort = requested.port || undefined;
-  const port = await bindDatagramSocket(plain(client.localAddress ?? '0.0.0.0')).catch(
-    () => undefined,
-  );
-  if (!port) return SOCKS5_REPLY.generalFailure;
+  const port = await ports.open(plain(client.localAddress ?? '0.0.0.0')).catch(() => undefined);
+  if (!port) {
+    metrics.errors.inc({ kind: 'udp_no_port' });
+    accepted.outcome('no-udp-port');
+    return SOCKS5_REPLY.generalFailure;
+  }
+  port.on('error', () => undefined);
   let exit: UdpExit;
   let lastActive = Date.now();
   const drop = (kind: string) => metrics.errors.inc({ kind: `udp_${kind}` });
@@ -76,7 +68,6 @@ export async function openUdpAssociation(
     port.close();
     return undefined;
   }
-  port.on('error', () => undefined);
   port.on('message', (packet, from) => {
     if (plain(from.address) !== clientIp) return drop('foreign_source');
     if (clientPort === undefined) clientPort = from.port;

@@ -88,3 +88,28 @@ export function cidrListField(defaultValue = '') {
     }),
   );
 }
+
+/** An inclusive port range. */
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/** `from-to` (inclusive), or `ephemeral` for ports the kernel picks (undefined). */
+export function portRangeField(defaultValue: string) {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): PortRange | undefined => {
+      if (text === 'ephemeral') return undefined;
+      const match = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+      const [from, to] = [Number(match?.[1]), Number(match?.[2])];
+      if (match && from >= 1 && from <= to && to <= 65535) return { from, to };
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected from-to (1-65535, from <= to) or ephemeral, got "${text}"`,
+        input: text,
+      });
+      return z.NEVER;
+    }),
+  );
+}
