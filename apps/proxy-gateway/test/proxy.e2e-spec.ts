@@ -1,6 +1,7 @@
 import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl } from './support/curl';
@@ -473,6 +474,62 @@ describe('SOCKS5 UDP ASSOCIATE', () => {
       client?.close();
       return client !== undefined;
     }, 'a port free again');
+  });
+
+  it('answers a phone without UDP ASSOCIATE with its code: refused, command not supported', async () => {
+    // One phone has nothing on its SOCKS5 port; the other speaks SOCKS5 but only CONNECT.
+    await api.call('PUT', '/v1/devices/dev-no-socks', {
+      name: 'HTTP-only phone',
+      vpnIp: '127.0.0.3',
+      socksPort: await freePort(),
+      basePort: null,
+    });
+    await api.call('POST', '/v1/devices/dev-no-socks/connected');
+    await account('erin', { deviceId: 'dev-no-socks' });
+    const erin = { username: 'erin', password: PASSWORD };
+    expect((await Socks5UdpClient.associate(relay.port('socks5'), erin)).reply).toBe(0x05);
+    const connectOnly = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write(Buffer.from([5, 0]));
+        socket.once('data', () => socket.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0])));
+      });
+    });
+    await new Promise<void>((resolve) => connectOnly.listen(0, '127.0.0.3', resolve));
+    await api.call('PUT', '/v1/devices/dev-connect-only', {
+      name: 'CONNECT-only phone',
+      vpnIp: '127.0.0.3',
+      socksPort: (connectOnly.address() as AddressInfo).port,
+      basePort: null,
+    });
+    await api.call('POST', '/v1/devices/dev-connect-only/connected');
+    await account('dave', { deviceId: 'dev-connect-only' });
+    const dave = { username: 'dave', password: PASSWORD };
+    expect((await Socks5UdpClient.associate(relay.port('socks5'), dave)).reply).toBe(0x07);
+    connectOnly.close();
+  });
+
+  it('counts datagrams as activity and ends an association idle for the idle timeout', async () => {
+    const phone = await new GatewayInstance({
+      TUNNELGATE_GATEWAY_MODE: 'device',
+      TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+      TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: '1000',
+    }).start();
+    try {
+      const { client } = await Socks5UdpClient.associate(phone.port('socks5'), undefined);
+      if (!client) throw new Error('no association');
+      // Twice the idle timeout with a datagram every 300 ms: still open.
+      for (let i = 0; i < 7; i++) {
+        client.send('127.0.0.1', echo.port, Buffer.from(`keep ${i}`));
+        expect((await client.next(2000))?.subarray(10).toString()).toBe(`echo:keep ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(client.control.destroyed).toBe(false);
+      expect(await closed(client.control, 5000)).toBe(true);
+      client.socket.close();
+    } finally {
+      await phone.close();
+    }
   });
 
   it('ends the association when the account runs out of quota', async () => {

@@ -8,6 +8,7 @@ import * as ipaddr from 'ipaddr.js';
 import type { AcceptedClient } from '../connections/accept-client';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
+import { upstreamSocks5 } from '../listeners/refusal-answers';
 import type { Target } from '../upstream/dialer';
 import type { UdpExit, UdpExitFactory } from './udp-exit';
 import type { UdpPortPool } from './udp-port-pool';
@@ -61,7 +62,7 @@ export async function openUdpAssociation(
     const failure = upstreamErrorFrom(error);
     metrics.errors.inc({ kind: `upstream_${failure.code}` });
     accepted.outcome('upstream-failed');
-    return failure.code === 'FORBIDDEN' ? SOCKS5_REPLY.notAllowed : SOCKS5_REPLY.generalFailure;
+    return upstreamSocks5(failure);
   }
   if (client.destroyed) {
     exit.close();

@@ -11,6 +11,7 @@ const REPLY_CODES: Record<number, string> = {
   0x04: 'EHOSTUNREACH',
   0x05: 'ECONNREFUSED',
   0x06: 'ETIMEDOUT',
+  0x07: 'ENOTSUP',
 };
 
 /** RFC 1928 request commands the gateway sends a device. */

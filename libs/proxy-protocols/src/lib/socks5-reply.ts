@@ -51,6 +51,8 @@ export function socks5ReplyForError(code: string | undefined): Socks5ReplyCode {
       return SOCKS5_REPLY.networkUnreachable;
     case 'EACCES':
       return SOCKS5_REPLY.notAllowed;
+    case 'ENOTSUP':
+      return SOCKS5_REPLY.commandNotSupported;
     default:
       return SOCKS5_REPLY.generalFailure;
   }
