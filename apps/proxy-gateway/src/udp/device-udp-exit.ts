@@ -29,11 +29,13 @@ export function deviceUdpExit(
     );
     const bound = boundAddress(reply);
     const host =
-      isIP(bound.host) && !ipaddr.process(bound.host).range().startsWith('unspecified')
+      isIP(bound.host) && ipaddr.process(bound.host).range() !== 'unspecified'
         ? bound.host
         : proxy.host;
     const port = bound.port || udpPort;
-    const relay = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+    // Spelled as the kernel spells a sender (RFC 5952), so each datagram costs a string compare.
+    const relayAddress = ipaddr.process(host).toString();
+    const relay = createSocket(isIP(relayAddress) === 6 ? 'udp6' : 'udp4');
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -42,9 +44,8 @@ export function deviceUdpExit(
       relay.close();
     };
     relay.on('error', () => undefined);
-    const relayAddress = ipaddr.process(host).toString();
     relay.on('message', (message, from) => {
-      if (from.port === port && ipaddr.process(from.address).toString() === relayAddress)
+      if (from.port === port && from.address === relayAddress)
         handlers.deliver(message);
     });
     control.on('error', () => undefined);
@@ -56,7 +57,7 @@ export function deviceUdpExit(
     control.resume();
     const exit: UdpExit = {
       send(packet) {
-        if (!closed) relay.send(packet, port, host);
+        if (!closed) relay.send(packet, port, relayAddress);
       },
       close,
     };

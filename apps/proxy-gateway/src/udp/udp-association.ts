@@ -70,7 +70,9 @@ export async function openUdpAssociation(
     return undefined;
   }
   port.on('message', (packet, from) => {
-    if (plain(from.address) !== clientIp) return drop('foreign_source');
+    // The port's family is the client's (mapped addresses bound as IPv4), and the kernel spells
+    // both addresses alike: a string compare per datagram, no parse.
+    if (from.address !== clientIp) return drop('foreign_source');
     if (clientPort === undefined) clientPort = from.port;
     else if (from.port !== clientPort) return drop('foreign_source');
     const datagram = parseSocks5Datagram(packet);
