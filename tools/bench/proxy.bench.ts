@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import {
   cpuSeconds,
+  pinBenchToOtherCores,
+  pinned,
   rssKiB,
   startGateway,
   startMicrosocks,
@@ -30,9 +32,10 @@ const NEW_CONNECTIONS = Math.round(2000 * SCALE);
 const KEEPALIVE_GETS = Math.round(4000 * SCALE);
 const IDLE_TUNNELS = 5000;
 const PARALLEL = 8;
-/** Every rate is taken in rounds through every proxy in turn, each against the direct figure
- * of its own round, and the median reported: one run per proxy was too noisy here. */
-const ROUNDS = 3;
+/** Every rate is taken in rounds through every proxy in turn (each round starting at another
+ * proxy), each against the direct figure of its own round, and the median reported: one run per
+ * proxy was too noisy here. */
+const ROUNDS = 5;
 
 interface Row {
   name: string;
@@ -219,10 +222,15 @@ const fmt = (value: number | undefined, digits = 2) =>
   value === undefined ? 'n/a' : value.toFixed(digits);
 
 async function main(): Promise<void> {
+  pinBenchToOtherCores();
   const dir = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
   const target = await startTarget();
+  // A process per listener, as for the peers: CPU and memory figures are per process.
+  const [gatewayHttp] = await startGateway();
+  const [, gatewaySocks] = await startGateway();
   const peers = [
-    ...(await startGateway()),
+    gatewayHttp as Peer,
+    gatewaySocks as Peer,
     await startTinyproxy(dir),
     await startMicrosocks(),
     await startProxyChain(),
@@ -232,7 +240,11 @@ async function main(): Promise<void> {
     const peerRates: Rates[][] = peers.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       directRates.push(await rates(undefined, target.port));
-      for (const [i, peer] of peers.entries()) peerRates[i]?.push(await rates(peer, target.port));
+      // Each round starts with another proxy: no proxy always runs right after the direct run.
+      for (let k = 0; k < peers.length; k++) {
+        const i = (k + round) % peers.length;
+        peerRates[i]?.push(await rates(peers[i] as Peer, target.port));
+      }
     }
     const idle: number[] = [];
     for (const peer of peers) idle.push(await idleMemoryOf(peer, target.port));
@@ -261,7 +273,7 @@ async function main(): Promise<void> {
     });
     const directConn = median(directRates.map((r) => r.connPerSec)) ?? 0;
     console.log(
-      `proxy data plane, ratios to a direct connection measured in the same run (node ${process.version}, scale ${SCALE}; rates: median of ${ROUNDS} rounds)`,
+      `proxy data plane, ratios to a direct connection measured in the same run (node ${process.version}, scale ${SCALE}; rates: median of ${ROUNDS} rounds; ${pinned ? 'each proxy on a core of its own, client and origin on the others' : 'one core shared by all'})`,
     );
     console.log(
       `direct: bulk 1 tunnel ${fmt(median(directRates.map((r) => r.bulk1)), 0)} MiB/s, ` +

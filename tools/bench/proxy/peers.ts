@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,25 @@ export interface Peer {
   /** Speaks absolute-URI forwarding (keep-alive GETs through the proxy). */
   forwards: boolean;
   process: ChildProcess;
+}
+
+/**
+ * The proxy under test gets a core of its own and the bench (client and origin) the others:
+ * sharing every core made each figure depend on how the scheduler interleaved three processes.
+ */
+const PROXY_CPU = availableParallelism() - 1;
+export const pinned = PROXY_CPU > 0;
+
+/** Keeps this process (and the origin it starts later) off the proxies' core. */
+export function pinBenchToOtherCores(): void {
+  if (pinned)
+    execFileSync('taskset', ['-a', '-p', '-c', `0-${PROXY_CPU - 1}`, String(process.pid)]);
+}
+
+function spawnProxy(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  return pinned
+    ? spawn('taskset', ['-c', String(PROXY_CPU), command, ...args], options)
+    : spawn(command, args, options);
 }
 
 export function freePort(): Promise<number> {
@@ -52,7 +72,7 @@ const ROOT = join(__dirname, '../../..');
 
 export async function startGateway(): Promise<Peer[]> {
   const [http, socks, admin] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
+  const child = spawnProxy(process.execPath, [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
     env: {
       PATH: process.env['PATH'],
       TUNNELGATE_GATEWAY_MODE: 'device',
@@ -80,14 +100,16 @@ export async function startTinyproxy(dir: string): Promise<Peer> {
     conf,
     `Port ${port}\nListen 127.0.0.1\nTimeout 600\nAllow 127.0.0.1\nMaxClients 6000\nLogLevel Critical\n`,
   );
-  const child = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
+  const child = spawnProxy('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
   await waitForPort(port);
   return { name: 'tinyproxy', kind: 'http', port, forwards: true, process: child };
 }
 
 export async function startMicrosocks(): Promise<Peer> {
   const port = await freePort();
-  const child = spawn('microsocks', ['-i', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child = spawnProxy('microsocks', ['-i', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  });
   await waitForPort(port);
   return { name: 'microsocks', kind: 'socks5', port, forwards: false, process: child };
 }
@@ -95,7 +117,7 @@ export async function startMicrosocks(): Promise<Peer> {
 export async function startProxyChain(): Promise<Peer> {
   const port = await freePort();
   const script = `const { Server } = require('proxy-chain'); new Server({ port: ${port}, host: '127.0.0.1', verbose: false }).listen();`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawnProxy(process.execPath, ['-e', script], { cwd: ROOT, stdio: 'ignore' });
   await waitForPort(port);
   return { name: 'proxy-chain', kind: 'http', port, forwards: true, process: child };
 }
