@@ -6,6 +6,7 @@ import Parser from '@mongodb-js/socksv5/lib/server.parser';
 import { parseSocks5Datagram, peekClientHelloSni, peekHttpHost } from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { GatewayInstance } from './support/gateway-instance';
+import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
 
 jest.setTimeout(120_000);
 
@@ -136,22 +137,47 @@ describe('fuzz: parsers, in process', () => {
 });
 
 describe('fuzz: listeners, over sockets', () => {
+  const api = new TunnelApiProcess();
   let gateway: GatewayInstance;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
+    // A relay whose only device has nothing on its proxy ports: whatever a mutated request
+    // names (an internet address, a random host name) ends at a refused loopback connection,
+    // never in a DNS query or a packet off this machine. Sources on loopback need no password.
+    await api.start();
+    const closed = await freePort();
+    await api.call('PUT', '/v1/devices/dev-fuzz', {
+      name: 'phone that refuses everything',
+      vpnIp: '127.0.0.2',
+      httpPort: closed,
+      socksPort: closed,
+      basePort: null,
+    });
+    await api.call('POST', '/v1/devices/dev-fuzz/connected');
+    await api.call('POST', '/v1/accounts', {
+      id: 'fuzz',
+      username: 'fuzz',
+      password: 'fuzz password 1',
+      deviceId: 'dev-fuzz',
+      protocols: ['http', 'socks5'],
+      cidrWhitelist: ['127.0.0.1/32'],
+    });
     gateway = await new GatewayInstance({
-      TUNNELGATE_GATEWAY_MODE: 'device',
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
       TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: '200',
       TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: '300',
+      TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: '100000',
       TUNNELGATE_LOG_LEVEL: 'error',
     }).start();
   });
   afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);
     await gateway?.close();
+    await api.remove();
   });
 
   /** Sends `input` in pieces, half-closes, and resolves once the gateway has closed the socket. */
