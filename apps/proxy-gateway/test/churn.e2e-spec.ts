@@ -133,6 +133,37 @@ describe('connection churn (leak check)', () => {
     }
   }
 
+  /** Runs `one(0..count-1)`, `concurrency` at a time, and counts what each came to. */
+  async function runAll(
+    count: number,
+    concurrency: number,
+    one: (i: number) => Promise<string>,
+  ): Promise<Record<string, number>> {
+    const outcomes = new Map<string, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const outcome = await one(next++).catch((error: Error) => `error ${error.message}`);
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        }
+      }),
+    );
+    return Object.fromEntries(outcomes);
+  }
+
+  /** Waits (bounded) until both gateways hold nothing and the descriptors are back. */
+  async function settled(baseline: number, what: string): Promise<void> {
+    await waitFor(
+      async () =>
+        relay.service.registry.size === 0 &&
+        device.service.registry.size === 0 &&
+        openFds() <= baseline,
+      `${what} and descriptors back to the baseline`,
+      300,
+    ).catch(() => undefined);
+  }
+
   it('leaves no descriptor and no connection behind', async () => {
     // Warm up: pools and lazy modules exist before the baseline is taken.
     for (let i = 0; i < 10; i++) await oneConnection(i);
@@ -142,33 +173,15 @@ describe('connection churn (leak check)', () => {
     );
     const baseline = openFds();
 
-    const outcomes = new Map<string, number>();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < CONNECTIONS) {
-          const outcome = await oneConnection(next++).catch(
-            (error: Error) => `error ${error.message}`,
-          );
-          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        }
-      }),
-    );
-    expect(Object.fromEntries(outcomes)).toEqual({
+    const outcomes = await runAll(CONNECTIONS, CONCURRENCY, oneConnection);
+    expect(outcomes).toEqual({
       success: CONNECTIONS / 5,
       'auth-failure': CONNECTIONS / 5,
       'upstream-refused': CONNECTIONS / 5,
       'client-abort': CONNECTIONS / 5,
       'half-close': CONNECTIONS / 5,
     });
-    await waitFor(
-      async () =>
-        relay.service.registry.size === 0 &&
-        device.service.registry.size === 0 &&
-        openFds() <= baseline,
-      'connections and descriptors back to the baseline',
-      300,
-    ).catch(() => undefined);
+    await settled(baseline, 'connections');
     const left = [...relay.service.registry.all(), ...device.service.registry.all()].map(
       (t) => `${t.listener} client:${t.client.destroyed} upstream:${t.upstream?.destroyed}`,
     );
@@ -203,31 +216,13 @@ describe('connection churn (leak check)', () => {
       'warm-up to settle',
     );
     const baseline = openFds();
-    const outcomes = new Map<string, number>();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < UDP_ASSOCIATIONS) {
-          const outcome = await oneAssociation(next++).catch(
-            (error: Error) => `error ${error.message}`,
-          );
-          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        }
-      }),
-    );
+    const outcomes = await runAll(UDP_ASSOCIATIONS, 16, oneAssociation);
     udpTarget.close();
-    expect(Object.fromEntries(outcomes)).toEqual({
+    expect(outcomes).toEqual({
       echoed: UDP_ASSOCIATIONS / 2,
       'closed-idle': UDP_ASSOCIATIONS / 2,
     });
-    await waitFor(
-      async () =>
-        relay.service.registry.size === 0 &&
-        device.service.registry.size === 0 &&
-        openFds() <= baseline,
-      'associations and descriptors back to the baseline',
-      300,
-    ).catch(() => undefined);
+    await settled(baseline, 'associations');
     expect(relay.service.registry.size + device.service.registry.size).toBe(0);
     expect(openFds()).toBeLessThanOrEqual(baseline);
   });
