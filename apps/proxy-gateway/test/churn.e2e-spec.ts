@@ -34,7 +34,8 @@ describe('connection churn (leak check)', () => {
     echo = createServer({ allowHalfOpen: true }, (s) => s.pipe(s).on('error', () => undefined));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     closedPort = await freePort();
-    await api.start();
+    // The suite outlasts tunnel-api's 60 s heartbeat timeout, and this phone sends none.
+    await api.start(undefined, { TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '3600000' });
     device = await new GatewayInstance({
       TUNNELGATE_GATEWAY_MODE: 'device',
       TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',

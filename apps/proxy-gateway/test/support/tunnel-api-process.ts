@@ -25,7 +25,8 @@ export class TunnelApiProcess {
   url = '';
   private child: ChildProcess | undefined;
 
-  async start(port?: number): Promise<this> {
+  /** `env`: more of tunnel-api's variables for this test. */
+  async start(port?: number, env: Record<string, string> = {}): Promise<this> {
     writeFileSync(this.tokenFile, this.token, { mode: 0o600 });
     const listen = port ?? (await freePort());
     this.url = `http://127.0.0.1:${listen}`;
@@ -37,6 +38,7 @@ export class TunnelApiProcess {
         TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
         TUNNELGATE_FIREWALL: 'off',
         TUNNELGATE_LOG_LEVEL: 'error',
+        ...env,
       },
       stdio: 'ignore',
     });
