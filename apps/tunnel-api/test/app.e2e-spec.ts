@@ -171,5 +171,7 @@ describe('tunnel-api process', () => {
     expect(healthy).toBe(true);
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
-  });
+    // A cold start of the built app beside the heavier suites can take longer than jest's
+    // default 5 s; the loop above bounds the wait at 10 s.
+  }, 30_000);
 });
