@@ -45,8 +45,7 @@ export function deviceUdpExit(
     };
     relay.on('error', () => undefined);
     relay.on('message', (message, from) => {
-      if (from.port === port && from.address === relayAddress)
-        handlers.deliver(message);
+      if (from.port === port && from.address === relayAddress) handlers.deliver(message);
     });
     control.on('error', () => undefined);
     control.on('close', () => {

@@ -8,6 +8,7 @@ import type { UdpExit, UdpExitFactory } from './udp-exit';
 /** Peers an association may hear from (those it sent to), bounded: a client spraying the
  * internet must not grow the gateway without limit. */
 const MAX_PEERS = 1024;
+/** Destinations (addresses and names) whose checked address an association remembers. */
 const MAX_NAMES = 256;
 
 /**
@@ -37,13 +38,19 @@ export function directUdpExit(allowed: readonly string[]): UdpExitFactory {
       }
       return socket;
     };
+    // Per datagram: a destination seen before (address or name) costs one map lookup, not a
+    // parse and a policy check each time.
     const resolve = async (host: string): Promise<string | undefined> => {
-      // One spelling per address (IPv4-mapped as IPv4), so answers match the peer they went to.
-      if (isIP(host)) return refuse(host) ? undefined : ipaddr.process(host).toString();
       const known = names.get(host);
       if (known) return known;
-      const addresses = await lookup(host, { all: true }).catch(() => []);
-      const usable = addresses.find((entry) => !refuse(entry.address))?.address;
+      // One spelling per address (IPv4-mapped as IPv4), so answers match the peer they went to.
+      const usable = isIP(host)
+        ? refuse(host)
+          ? undefined
+          : ipaddr.process(host).toString()
+        : (await lookup(host, { all: true }).catch(() => [])).find(
+            (entry) => !refuse(entry.address),
+          )?.address;
       if (usable && names.size < MAX_NAMES) names.set(host, usable);
       return usable;
     };
