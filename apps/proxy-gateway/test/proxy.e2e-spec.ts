@@ -1,6 +1,7 @@
 import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,6 +168,43 @@ describe('HTTP proxy', () => {
       await curl(['-x', httpProxy('alice', 'a whole new password'), plainUrl('/')]),
     ).toMatchObject({ status: 200 });
     await api.call('PUT', '/v1/accounts/alice/password', { password: PASSWORD });
+  });
+
+  it('leaves no listener behind per request on a kept-alive connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const authorization = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
+    const get = () =>
+      new Promise<number>((resolve, reject) =>
+        request(
+          {
+            host: '127.0.0.1',
+            port: relay.port('http'),
+            path: plainUrl('/kept-alive'),
+            headers: { 'proxy-authorization': authorization },
+            agent,
+          },
+          (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
+        )
+          .on('error', reject)
+          .end(),
+      );
+    // The listeners on the gateway's side of the one connection, by event.
+    const listeners = () => {
+      const tunnels = [...relay.service.registry.all()].filter((t) => t.listener === 'http');
+      expect(tunnels).toHaveLength(1);
+      const client = tunnels[0]?.client;
+      return Object.fromEntries(
+        client?.eventNames().map((e) => [e, client.listenerCount(e)]) ?? [],
+      );
+    };
+    try {
+      for (let i = 0; i < 3; i++) expect(await get()).toBe(200);
+      const early = listeners();
+      for (let i = 0; i < 20; i++) expect(await get()).toBe(200);
+      expect(listeners()).toEqual(early);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -10,6 +10,9 @@ export interface AcceptedClient {
   claim(owner: { accountId: string; deviceId: string; sessionId?: string }): void;
   /** Records how the connection ended up (metrics), once. */
   outcome(outcome: string): void;
+  /** Replaces the handshake deadline with the idle timeout. Later calls do nothing, so each
+   * request on a kept-alive connection adds no listener. */
+  idleFromNowOn(idleMs: number): void;
 }
 
 /**
@@ -26,7 +29,9 @@ export function acceptClient(
 ): AcceptedClient {
   socket.on('error', () => socket.destroy());
   socket.setNoDelay(true);
-  socket.setTimeout(handshakeMs, () => socket.destroy());
+  const onHandshakeTimeout = () => socket.destroy();
+  socket.setTimeout(handshakeMs, onHandshakeTimeout);
+  let idling = false;
   let reported = false;
   const outcome = (name: string) => {
     if (reported) return;
@@ -70,5 +75,11 @@ export function acceptClient(
       registry.reassign(tunnel, () => Object.assign(owner, claimed));
     },
     outcome,
+    idleFromNowOn(idleMs) {
+      if (idling) return;
+      idling = true;
+      socket.off('timeout', onHandshakeTimeout);
+      socket.setTimeout(idleMs, () => tunnel.close('idle'));
+    },
   };
 }

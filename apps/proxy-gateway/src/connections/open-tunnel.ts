@@ -45,7 +45,8 @@ export async function openTunnel(
     return undefined;
   }
   if (options.greeting) client.write(options.greeting(upstream));
-  relayPipe(accepted.tunnel, upstream, options.idleMs, options.head);
+  accepted.idleFromNowOn(options.idleMs);
+  relayPipe(accepted.tunnel, upstream, options.head);
   accepted.outcome('tunnel');
   return undefined;
 }

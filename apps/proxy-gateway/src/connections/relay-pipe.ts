@@ -5,10 +5,10 @@ import type { Tunnel } from './tunnel';
  * Joins the client and upstream legs of a tunnel. `pipe` carries backpressure both ways (a slow
  * reader pauses the fast writer; nothing buffers without bound) and passes a half-close on
  * (`end` follows `end`); a socket whose both halves have ended closes by itself. Any error or
- * close on one leg destroys the other, and the client's idle timer (reads and writes on either
- * side count) reaps tunnels nobody uses, half-closed ones included.
+ * close on one leg destroys the other. The client's idle timer (set by the caller; reads and
+ * writes on either side count) reaps tunnels nobody uses, half-closed ones included.
  */
-export function relayPipe(tunnel: Tunnel, upstream: Socket, idleMs: number, head?: Buffer): void {
+export function relayPipe(tunnel: Tunnel, upstream: Socket, head?: Buffer): void {
   const client = tunnel.client;
   tunnel.upstream = upstream;
   const teardown = () => {
@@ -18,7 +18,6 @@ export function relayPipe(tunnel: Tunnel, upstream: Socket, idleMs: number, head
   upstream.on('error', teardown);
   upstream.on('close', teardown);
   client.on('close', teardown);
-  client.setTimeout(idleMs, () => tunnel.close('idle'));
   if (head && head.length > 0) upstream.write(head);
   client.pipe(upstream);
   upstream.pipe(client);
