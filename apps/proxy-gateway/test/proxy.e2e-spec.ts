@@ -347,6 +347,58 @@ describe('accounts at work', () => {
 });
 
 describe('upstreams', () => {
+  it('holds a fast sender back while the client does not read, and loses nothing', async () => {
+    const TOTAL = 128 * 1024 * 1024;
+    const block = Buffer.alloc(256 * 1024, 7);
+    let sent = 0;
+    // Streams TOTAL bytes once the client says go, as fast as its socket takes them.
+    const sender = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        const pump = () => {
+          while (sent < TOTAL) {
+            const part = block.subarray(0, Math.min(block.length, TOTAL - sent));
+            sent += part.length;
+            if (!socket.write(part)) return void socket.once('drain', pump);
+          }
+          socket.end();
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((resolve) => sender.listen(0, '127.0.0.1', resolve));
+    const senderPort = (sender.address() as AddressInfo).port;
+    const { socket, status } = await connectTunnel(
+      device.port('http'),
+      `127.0.0.1:${senderPort}`,
+      undefined,
+      '127.0.0.2',
+    ).catch((error: Error) => {
+      sender.close();
+      throw error;
+    });
+    try {
+      expect(status).toContain('200');
+      socket.pause();
+      socket.write('go');
+      await new Promise((r) => setTimeout(r, 1500));
+      const tunnel = [...device.service.registry.all()].find(
+        (t) => t.upstream?.remotePort === senderPort,
+      );
+      // Kernel buffers take some megabytes; the rest waits in the sender, not in the gateway.
+      expect(sent).toBeLessThan(TOTAL / 2);
+      expect(tunnel?.client.writableLength).toBeLessThan(1024 * 1024);
+      expect(tunnel?.upstream?.isPaused()).toBe(true);
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      await new Promise((resolve) => socket.once('end', resolve).resume());
+      expect(received).toBe(TOTAL);
+    } finally {
+      socket.destroy();
+      sender.close();
+    }
+  });
+
   it("reaches the device's SOCKS5 proxy when told to", async () => {
     const viaSocks = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
