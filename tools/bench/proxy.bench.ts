@@ -147,8 +147,16 @@ async function keepAliveGets(peer: Peer | undefined, target: number) {
   return { perSec: KEEPALIVE_GETS / run.seconds, cpu: run.cpu };
 }
 
+/**
+ * RSS growth per idle tunnel, on a process that has served only a few hundred tunnels: after the
+ * rate rounds a Node peer's heap holds megabytes of garbage, and a collection during the
+ * measurement made the figure swing (once to 0.1 KiB per tunnel).
+ */
 async function idleMemory(peer: Peer, target: number): Promise<number> {
   const pid = peer.process.pid ?? 0;
+  for (let i = 0; i < 3; i++)
+    for (const s of await Promise.all(Array.from({ length: 100 }, () => openTunnel(peer, target))))
+      s.destroy();
   await new Promise((r) => setTimeout(r, 500));
   const before = rssKiB(pid);
   const sockets: Socket[] = [];
@@ -226,15 +234,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'proxy-bench-'));
   const target = await startTarget();
   // A process per listener, as for the peers: CPU and memory figures are per process.
-  const [gatewayHttp] = await startGateway();
-  const [, gatewaySocks] = await startGateway();
-  const peers = [
-    gatewayHttp as Peer,
-    gatewaySocks as Peer,
+  const startPeers = async () => [
+    (await startGateway())[0] as Peer,
+    (await startGateway())[1] as Peer,
     await startTinyproxy(dir),
     await startMicrosocks(),
     await startProxyChain(),
   ];
+  const peers = await startPeers();
+  const started = [...peers];
   try {
     const directRates: Rates[] = [];
     const peerRates: Rates[][] = peers.map(() => []);
@@ -247,7 +255,10 @@ async function main(): Promise<void> {
       }
     }
     const idle: number[] = [];
-    for (const peer of peers) idle.push(await idleMemoryOf(peer, target.port));
+    for (const peer of peers) peer.process.kill();
+    const fresh = await startPeers();
+    started.push(...fresh);
+    for (const peer of fresh) idle.push(await idleMemoryOf(peer, target.port));
     const ratio = (value: number | undefined, base: number | undefined) =>
       value === undefined || !base ? undefined : value / base;
     const rows: Row[] = peers.map((peer, i) => {
@@ -314,7 +325,7 @@ async function main(): Promise<void> {
         ].join('  '),
       );
   } finally {
-    for (const child of new Set([target.process, ...peers.map((p) => p.process)])) child.kill();
+    for (const child of new Set([target.process, ...started.map((p) => p.process)])) child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
