@@ -33,8 +33,8 @@ const REASONS: Record<number, string> = {
 /**
  * Where a client socket keeps its AcceptedClient between the server's 'connection' event and its
  * requests. A property, not a WeakMap: in paired A/B runs of the bench's new-connection loop
- * the WeakMap cost 50-60 µs of CPU per new tunnel, about a tenth of the whole tunnel (V8 treats
- * its entries as ephemerons in every scavenge).
+ * the WeakMap cost 50-60 µs of CPU per new tunnel, about a tenth of the whole tunnel (likely
+ * the ephemeron work V8 does for its entries at every scavenge; not traced further).
  */
 const ACCEPTED = Symbol('accepted client');
 type ClientSocket = Socket & { [ACCEPTED]?: AcceptedClient };
