@@ -9,10 +9,12 @@ import { curl } from './support/curl';
 import { GatewayInstance } from './support/gateway-instance';
 import {
   closed,
+  connected,
   connectTunnel,
   domainAddress,
   ipv4Address,
   ipv6Address,
+  readBytes,
   socks5Connect,
   socks5Request,
 } from './support/raw-clients';
@@ -204,6 +206,49 @@ describe('HTTP proxy', () => {
       expect(listeners()).toEqual(early);
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+describe('timeouts', () => {
+  it('closes a silent handshake, keeps a busy tunnel past the idle timeout, then ends it idle', async () => {
+    const phone = await new GatewayInstance({
+      TUNNELGATE_GATEWAY_MODE: 'device',
+      TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+      TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: '300',
+      TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: '1000',
+    }).start();
+    const echoServer = createServer((socket) => socket.on('error', () => undefined).pipe(socket));
+    await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', resolve));
+    const echoPort = (echoServer.address() as AddressInfo).port;
+    try {
+      const silent = await connected(phone.port('http'));
+      expect(await closed(silent, 3000)).toBe(true);
+
+      const { socket, status } = await connectTunnel(phone.port('http'), `127.0.0.1:${echoPort}`);
+      expect(status).toContain('200');
+      // Over twice the idle timeout, with traffic every 300 ms: still open.
+      for (let i = 0; i < 7; i++) {
+        socket.write(`ping ${i}`);
+        expect((await readBytes(socket, `ping ${i}`.length)).toString()).toBe(`ping ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(socket.destroyed).toBe(false);
+      expect(await closed(socket, 5000)).toBe(true);
+
+      // A kept-alive connection outlives the handshake deadline between requests, then idles out.
+      const keptAlive = await connected(phone.port('http'));
+      const get = `GET ${plainUrl('/timeouts')} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+      let answers = '';
+      keptAlive.on('data', (chunk: Buffer) => (answers += chunk.toString('latin1')));
+      keptAlive.write(get);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      keptAlive.write(get);
+      expect(await closed(keptAlive, 5000)).toBe(true);
+      expect(answers.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+    } finally {
+      echoServer.close();
+      await phone.close();
     }
   });
 });

@@ -10,8 +10,8 @@ export interface AcceptedClient {
   claim(owner: { accountId: string; deviceId: string; sessionId?: string }): void;
   /** Records how the connection ended up (metrics), once. */
   outcome(outcome: string): void;
-  /** Replaces the handshake deadline with the idle timeout. Later calls do nothing, so each
-   * request on a kept-alive connection adds no listener. */
+  /** Arms the idle timeout in place of the handshake deadline. Calling it again re-arms it
+   * without adding a listener (the HTTP server disarms it at each kept-alive request). */
   idleFromNowOn(idleMs: number): void;
 }
 
@@ -76,10 +76,12 @@ export function acceptClient(
     },
     outcome,
     idleFromNowOn(idleMs) {
-      if (idling) return;
-      idling = true;
-      socket.off('timeout', onHandshakeTimeout);
-      socket.setTimeout(idleMs, () => tunnel.close('idle'));
+      if (!idling) {
+        idling = true;
+        socket.off('timeout', onHandshakeTimeout);
+        socket.on('timeout', () => tunnel.close('idle'));
+      }
+      socket.setTimeout(idleMs);
     },
   };
 }

@@ -51,6 +51,9 @@ class DialerAgent extends Agent {
   ): undefined {
     this.dial({ host: options.host ?? '', port: Number(options.port ?? 80) }).then(
       (socket) => {
+        // Dialers open tunnels half-open; a pooled keep-alive socket must close when the origin
+        // closes (its keep-alive timeout), or the agent hands out a dead socket.
+        socket.allowHalfOpen = false;
         callback?.(null, socket);
         // Dialers hand sockets over paused (no byte lost before a reader exists): the HTTP
         // client has its reader now.
@@ -85,7 +88,8 @@ export class HttpProxyListener {
     this.server = createServer({
       headersTimeout: config.timeouts.handshakeMs,
       requestTimeout: 0,
-      keepAliveTimeout: 30_000,
+      // Between requests the server's keep-alive timer replaces the idle timer on the socket.
+      keepAliveTimeout: Math.min(30_000, config.timeouts.idleMs),
     });
     this.server.on('connection', (socket: ClientSocket) => {
       socket[ACCEPTED] = acceptClient(
