@@ -61,6 +61,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly servers = new Map<ListenerName, Server>();
   private readonly addresses = new Map<ListenerName, AddressInfo>();
   private transparent: TransparentListener | undefined;
+  private httpProxy: HttpProxyListener | undefined;
   private api: ApiClient | undefined;
 
   constructor(
@@ -81,11 +82,10 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     }
     admin.addReadinessCheck('upstream', () => this.gate.problem);
     const { http, socks5, transparent } = config.listen;
-    if (http)
-      this.servers.set(
-        'http',
-        new HttpProxyListener(config, this.gate, this.registry, metrics).server,
-      );
+    if (http) {
+      this.httpProxy = new HttpProxyListener(config, this.gate, this.registry, metrics);
+      this.servers.set('http', this.httpProxy.server);
+    }
     if (socks5)
       this.servers.set(
         'socks5',
@@ -131,7 +131,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const server of this.servers.values()) server.close();
+    this.httpProxy?.stopAccepting();
+    for (const server of this.servers.values()) if (server.listening) server.close();
     const open = await this.registry.drain(this.config.timeouts.drainMs);
     if (open > 0) this.logger.warn({ message: 'drain deadline: closing live tunnels', open });
     this.registry.closeWhere(() => true, 'draining');

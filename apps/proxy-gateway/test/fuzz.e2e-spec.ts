@@ -3,7 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { EventEmitter } from 'node:events';
 import Parser from '@mongodb-js/socksv5/lib/server.parser';
-import { parseSocks5Datagram, peekClientHelloSni, peekHttpHost } from '@tunnelgate/proxy-protocols';
+import {
+  parseConnectRequest,
+  parseSocks5Datagram,
+  peekClientHelloSni,
+  peekHttpHost,
+} from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { GatewayInstance } from './support/gateway-instance';
 import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
@@ -47,6 +52,9 @@ function mutate(sample: Buffer, next: () => number): Buffer {
 let SAMPLE_HELLO: Buffer;
 const SAMPLE_HEAD = Buffer.from(
   'GET http://example.com/a?b=c HTTP/1.1\r\nHost: example.com\r\nProxy-Authorization: Basic YTpi\r\n\r\n',
+);
+const SAMPLE_CONNECT = Buffer.from(
+  'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nProxy-Authorization: Basic YTpi\r\n\r\n',
 );
 const SAMPLE_SOCKS = Buffer.from([
   5,
@@ -94,6 +102,18 @@ describe('fuzz: parsers, in process', () => {
     expect([...statuses].sort()).toEqual(['found', 'incomplete', 'other']);
     expect(peekClientHelloSni(SAMPLE_HELLO)).toEqual({ status: 'found', host: 'www.example.com' });
     expect(found).toBeGreaterThan(0); // the mutations still reach the SNI code, not only the header checks
+  });
+
+  it(`the CONNECT head parser takes ${PARSER_CASES} garbage inputs without throwing`, () => {
+    const next = random(4321);
+    const statuses = new Set<string>();
+    for (let i = 0; i < PARSER_CASES; i++) {
+      const parsed = parseConnectRequest(mutate(SAMPLE_CONNECT, next));
+      statuses.add(parsed.status);
+      if (parsed.status === 'connect') expect(parsed.headLength).toBeGreaterThan(0);
+    }
+    // The mutations reach every outcome, so every branch met garbage.
+    expect([...statuses].sort()).toEqual(['connect', 'incomplete', 'invalid', 'other']);
   });
 
   it(`the SOCKS5 request parser takes ${PARSER_CASES} garbage streams without throwing`, () => {
@@ -205,11 +225,12 @@ describe('fuzz: listeners, over sockets', () => {
   it.each([
     ['SOCKS5 negotiation', 'socks5', SAMPLE_SOCKS],
     ['HTTP request head', 'http', SAMPLE_HEAD],
+    ['CONNECT request head', 'http', SAMPLE_CONNECT],
   ] as const)(
     `the %s takes ${SOCKET_CASES} garbage connections: no crash, every socket closed`,
-    async (_name, listener, sample) => {
+    async (name, listener, sample) => {
       const port = gateway.port(listener);
-      const next = random(listener.length * 7);
+      const next = random(name.length * 7);
       let closedByGateway = 0;
       for (let batch = 0; batch < SOCKET_CASES; batch += 250) {
         const results = await Promise.all(

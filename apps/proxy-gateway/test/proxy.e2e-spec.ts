@@ -143,6 +143,14 @@ describe('HTTP proxy', () => {
     });
     const head = await connectTunnel(relay.port('http'), `127.0.0.1:${targets.httpPort}`);
     expect(head.status).toBe('HTTP/1.1 407 Proxy Authentication Required');
+    // A refused client keeps no connection, kept-alive request or not.
+    expect(await closed(head.socket, 10_000)).toBe(true);
+    const refused = await rawClient();
+    await refused.send(
+      `GET ${plainUrl('/')} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`,
+    );
+    expect(await closed(refused.socket, 10_000)).toBe(true);
+    expect(refused.received()).toMatch(/^HTTP\/1\.1 407 /);
   });
 
   it('answers 502 when the destination refuses, and 400 to a request that is not for a proxy', async () => {
@@ -208,6 +216,72 @@ describe('HTTP proxy', () => {
       agent.destroy();
     }
   });
+
+  /** A raw client conversation: writes pieces 5 ms apart (separate segments on loopback),
+   * waits for text in what came back. */
+  async function rawClient() {
+    const socket = await connected(relay.port('http'));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    return {
+      socket,
+      received: () => received,
+      async send(...pieces: string[]) {
+        for (const piece of pieces) {
+          socket.write(piece);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+      until: (text: string) =>
+        waitFor(async () => received.includes(text), `"${text}" from the proxy`),
+    };
+  }
+  const auth = () =>
+    `Proxy-Authorization: Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}\r\n`;
+
+  it('reads a CONNECT head in pieces and relays the bytes sent right behind it', async () => {
+    const client = await rawClient();
+    const message =
+      `CONNECT 127.0.0.1:${targets.httpPort} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n` +
+      'GET /right-behind HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    // Cut so that the tunnel's first bytes share a segment with the end of the head.
+    const cut = message.indexOf('\r\n\r\n') - 3;
+    await client.send(...message.slice(0, cut).match(/[^]{1,9}/g)!, message.slice(cut));
+    expect(await closed(client.socket, 10_000)).toBe(true);
+    expect(client.received()).toMatch(/^HTTP\/1\.1 200 Connection Established\r\n\r\n/);
+    expect(client.received()).toMatch(/hello from \/right-behind\r\n0\r\n\r\n$/);
+  });
+
+  it('refuses a malformed or oversized CONNECT head with 400 or 431 and closes', async () => {
+    for (const [head, status] of [
+      ['CONNECT 127.0.0.1:1 HTTP/1.1\r\nNo colon here\r\n\r\n', 400],
+      ['CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Ok: 1\r\n folded: line\r\n\r\n', 400],
+      ['CONNECT  HTTP/1.1\r\n\r\n', 400],
+      ['CONNECT 127.0.0.1:1 HTTP/1.1\nHost: bare-lf\n\n\r\n\r\n', 400],
+      [`CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Big: ${'a'.repeat(17_000)}`, 431],
+    ] as const) {
+      const client = await rawClient();
+      await client.send(head);
+      expect(await closed(client.socket, 10_000)).toBe(true);
+      expect(client.received()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    }
+  });
+
+  it('serves GETs whose head comes in pieces, then a CONNECT on the same kept-alive connection', async () => {
+    const client = await rawClient();
+    await client.send('G', 'ET ', `${plainUrl('/first')} HTTP/1.1\r\nHost: x\r\n`, `${auth()}\r\n`);
+    await client.until('hello from /first');
+    await client.send(`GET ${plainUrl('/second')} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n`);
+    await client.until('hello from /second');
+    await client.send(
+      `CONNECT 127.0.0.1:${targets.httpPort} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n`,
+      'GET /third HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(await closed(client.socket, 10_000)).toBe(true);
+    expect(client.received()).toMatch(
+      /hello from \/second.*HTTP\/1\.1 200 Connection Established\r\n\r\n.*hello from \/third\r\n0\r\n\r\n$/s,
+    );
+  });
 });
 
 describe('timeouts', () => {
@@ -224,6 +298,25 @@ describe('timeouts', () => {
     try {
       const silent = await connected(phone.port('http'));
       expect(await closed(silent, 3000)).toBe(true);
+      // The deadline holds for clients that are never silent: one byte every 100 ms, of a head
+      // that would take 10 s, closed long before.
+      for (const [listener, handshake] of [
+        ['http', `CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`],
+        ['http', `GET ${plainUrl('/')} HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`],
+        ['socks5', Buffer.from([5, 100, ...Array<number>(100).fill(0x80)]).toString('latin1')],
+      ] as const) {
+        const dripping = await connected(phone.port(listener));
+        dripping.on('error', () => undefined);
+        let sent = 0;
+        for (const byte of Buffer.from(handshake, 'latin1')) {
+          if (dripping.destroyed || !dripping.writable) break;
+          dripping.write(Buffer.from([byte]));
+          sent++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(await closed(dripping, 1000)).toBe(true);
+        expect(sent).toBeLessThan(handshake.length / 2);
+      }
 
       const { socket, status } = await connectTunnel(phone.port('http'), `127.0.0.1:${echoPort}`);
       expect(status).toContain('200');

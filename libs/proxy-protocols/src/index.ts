@@ -6,3 +6,4 @@ export * from './lib/destination-policy';
 export * from './lib/socks5-reply';
 export * from './lib/proxy-headers';
 export * from './lib/socks5-udp';
+export * from './lib/connect-request';

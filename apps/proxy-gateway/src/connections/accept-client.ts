@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ListenerName } from '../config/gateway.config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ConnectionRegistry } from './connection-registry';
-import type { CloseReason, Tunnel } from './tunnel';
+import { ClientTunnel, type Tunnel } from './tunnel';
 
 export interface AcceptedClient {
   tunnel: Tunnel;
@@ -10,8 +10,10 @@ export interface AcceptedClient {
   claim(owner: { accountId: string; deviceId: string; sessionId?: string }): void;
   /** Records how the connection ended up (metrics), once. */
   outcome(outcome: string): void;
-  /** Arms the idle timeout in place of the handshake deadline. Calling it again re-arms it
-   * without adding a listener (the HTTP server disarms it at each kept-alive request). */
+  /** Lifts the handshake deadline (the client has said what it wants). */
+  handshakeDone(): void;
+  /** Ends the handshake and arms the idle timeout. Calling it again re-arms it without adding
+   * a listener (the HTTP server disarms it at each kept-alive request). */
   idleFromNowOn(idleMs: number): void;
 }
 
@@ -19,6 +21,9 @@ export interface AcceptedClient {
  * The first thing every listener does with a new socket, before any await: an error handler
  * (a reset during the handshake must not crash the process), the handshake deadline, and an
  * entry in the registry that leaves exactly once, at close.
+ *
+ * The deadline is a timer, not the socket's idle timeout: a client that sends its handshake one
+ * byte at a time is never idle, and must not hold a socket for longer than the deadline either.
  */
 export function acceptClient(
   socket: Socket,
@@ -29,8 +34,11 @@ export function acceptClient(
 ): AcceptedClient {
   socket.on('error', () => socket.destroy());
   socket.setNoDelay(true);
-  const onHandshakeTimeout = () => socket.destroy();
-  socket.setTimeout(handshakeMs, onHandshakeTimeout);
+  let deadline: NodeJS.Timeout | undefined = setTimeout(() => socket.destroy(), handshakeMs);
+  const handshakeDone = () => {
+    clearTimeout(deadline);
+    deadline = undefined;
+  };
   let idling = false;
   let reported = false;
   const outcome = (name: string) => {
@@ -38,32 +46,10 @@ export function acceptClient(
     reported = true;
     metrics.connections.inc({ listener, outcome: name });
   };
-  const owner: { accountId?: string; deviceId?: string; sessionId?: string } = {};
-  const tunnel: Tunnel = {
-    id: registry.newId(),
-    listener,
-    client: socket,
-    get accountId() {
-      return owner.accountId;
-    },
-    get deviceId() {
-      return owner.deviceId;
-    },
-    get sessionId() {
-      return owner.sessionId;
-    },
-    upstream: undefined,
-    udpBytesIn: 0,
-    udpBytesOut: 0,
-    counted: 0,
-    close(reason: CloseReason) {
-      tunnel.closedBy ??= reason;
-      socket.destroy();
-      tunnel.upstream?.destroy();
-    },
-  };
+  const tunnel = new ClientTunnel(registry.newId(), listener, socket);
   registry.add(tunnel);
   socket.once('close', () => {
+    handshakeDone();
     outcome('closed-early');
     metrics.bytes.inc({ direction: 'in' }, socket.bytesRead + tunnel.udpBytesIn);
     metrics.bytes.inc({ direction: 'out' }, socket.bytesWritten + tunnel.udpBytesOut);
@@ -72,13 +58,18 @@ export function acceptClient(
   return {
     tunnel,
     claim(claimed) {
-      registry.reassign(tunnel, () => Object.assign(owner, claimed));
+      registry.reassign(tunnel, () => {
+        tunnel.accountId = claimed.accountId;
+        tunnel.deviceId = claimed.deviceId;
+        tunnel.sessionId = claimed.sessionId;
+      });
     },
     outcome,
+    handshakeDone,
     idleFromNowOn(idleMs) {
+      if (deadline) handshakeDone();
       if (!idling) {
         idling = true;
-        socket.off('timeout', onHandshakeTimeout);
         socket.on('timeout', () => tunnel.close('idle'));
       }
       socket.setTimeout(idleMs);

@@ -27,3 +27,31 @@ export interface Tunnel {
   /** Ends both legs now. */
   close(reason: CloseReason): void;
 }
+
+/**
+ * A class, not an object literal: V8 keeps a literal with getters of its own in dictionary mode
+ * (slow property lookups on every read of a tunnel's fields).
+ */
+export class ClientTunnel implements Tunnel {
+  /** Set once the owner is known (`claim`); the registry counts the tunnel against it. */
+  accountId: string | undefined = undefined;
+  deviceId: string | undefined = undefined;
+  sessionId: string | undefined = undefined;
+  upstream: Socket | undefined = undefined;
+  udpBytesIn = 0;
+  udpBytesOut = 0;
+  counted = 0;
+  closedBy: CloseReason | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly listener: ListenerName,
+    readonly client: Socket,
+  ) {}
+
+  close(reason: CloseReason): void {
+    this.closedBy ??= reason;
+    this.client.destroy();
+    this.upstream?.destroy();
+  }
+}

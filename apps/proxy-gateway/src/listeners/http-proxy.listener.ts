@@ -7,8 +7,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import { parseBasicCredentials, stripHopByHop } from '@tunnelgate/proxy-protocols';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  parseBasicCredentials,
+  parseConnectRequest,
+  stripHopByHop,
+} from '@tunnelgate/proxy-protocols';
 import httpProxy from 'http-proxy';
 import { AccessRefused, type Gatekeeper, type Grant } from '../access/gatekeeper';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -22,6 +26,7 @@ import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  431: 'Request Header Fields Too Large',
   403: 'Forbidden',
   407: 'Proxy Authentication Required',
   429: 'Too Many Requests',
@@ -31,8 +36,7 @@ const REASONS: Record<number, string> = {
 };
 
 /**
- * Where a client socket keeps its AcceptedClient between the server's 'connection' event and its
- * requests. A property, not a WeakMap: in paired A/B runs of the bench's new-connection loop
+ * Where a client socket keeps its AcceptedClient between accept and its requests. A property, not a WeakMap: in paired A/B runs of the bench's new-connection loop
  * the WeakMap cost 50-60 µs of CPU per new tunnel, about a tenth of the whole tunnel (likely
  * the ephemeron work V8 does for its entries at every scavenge; not traced further).
  */
@@ -69,9 +73,17 @@ class DialerAgent extends Agent {
  * The HTTP proxy: CONNECT tunnels, and absolute-URI requests forwarded with http-proxy through a
  * keep-alive agent per upstream (so consecutive GETs reuse the device tunnel). Basic proxy auth,
  * or the account whose whitelist holds the client's address.
+ *
+ * A plain TCP server accepts: a connection that opens with CONNECT becomes a tunnel at once,
+ * any other goes to node:http (which also takes a CONNECT later on a kept-alive connection).
  */
 export class HttpProxyListener {
-  readonly server: Server;
+  readonly server: NetServer;
+  private readonly http: Server;
+  /** Requests being answered on each connection node:http serves, so that a drain can close
+   * the idle kept-alive ones at once (node:http cannot: it tracks only what it accepted). */
+  private readonly requestsInFlight = new Map<Socket, number>();
+  private draining = false;
   private readonly agents = new WeakMap<Dialer, DialerAgent>();
   private readonly proxy = httpProxy.createProxyServer({
     xfwd: false,
@@ -85,31 +97,23 @@ export class HttpProxyListener {
     private readonly registry: ConnectionRegistry,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.server = createServer({
-      headersTimeout: config.timeouts.handshakeMs,
-      requestTimeout: 0,
+    this.server = createNetServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    // It never listens, so its own header and request timeouts (checked only for connections
+    // it accepted) do not apply: the handshake deadline bounds a client's first request.
+    this.http = createServer({
       // Between requests the server's keep-alive timer replaces the idle timer on the socket.
       keepAliveTimeout: Math.min(30_000, config.timeouts.idleMs),
     });
-    this.server.on('connection', (socket: ClientSocket) => {
-      socket[ACCEPTED] = acceptClient(
-        socket,
-        'http',
-        registry,
-        metrics,
-        config.timeouts.handshakeMs,
-      );
+    this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // A tunnel from now on: the drain leaves it its deadline.
+      this.requestsInFlight.delete(socket);
+      void this.onConnect(socket, req.url ?? '', req.headers['proxy-authorization'], head);
     });
-    this.server.on(
-      'connect',
-      (req: IncomingMessage, socket: Socket, head: Buffer) =>
-        void this.onConnect(req, socket, head),
-    );
-    this.server.on(
+    this.http.on(
       'request',
       (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res),
     );
-    this.server.on('clientError', (_error, socket: Socket) => {
+    this.http.on('clientError', (_error, socket: Socket) => {
       this.metrics.errors.inc({ kind: 'http_client_error' });
       if (socket.writable)
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -129,11 +133,61 @@ export class HttpProxyListener {
     });
   }
 
-  private async authorize(req: IncomingMessage, accepted: AcceptedClient): Promise<Grant> {
-    const grant = await this.gate.login(
-      parseBasicCredentials(req.headers['proxy-authorization']),
+  /** Reads the first bytes: a CONNECT head is handled here, anything else by node:http. */
+  private accept(socket: ClientSocket): void {
+    socket[ACCEPTED] = acceptClient(
+      socket,
       'http',
-      req.socket.remoteAddress ?? '',
+      this.registry,
+      this.metrics,
+      this.config.timeouts.handshakeMs,
+    );
+    let received: Buffer | undefined;
+    // Half-open sockets (a tunnel relays a half-close), so an end in the middle of a head is
+    // ours to close.
+    const onEarlyEnd = () => socket.destroy();
+    const onData = (chunk: Buffer) => {
+      received = received ? Buffer.concat([received, chunk]) : chunk;
+      const request = parseConnectRequest(received);
+      if (request.status === 'incomplete') return;
+      socket.off('data', onData);
+      socket.off('end', onEarlyEnd);
+      if (request.status === 'other') {
+        // node:http reads the unshifted bytes first (its 'data' listener resumes the socket on
+        // the next tick, before any new bytes can arrive), then takes the socket's reads over.
+        socket.unshift(received);
+        this.requestsInFlight.set(socket, 0);
+        socket.once('close', () => this.requestsInFlight.delete(socket));
+        this.http.emit('connection', socket);
+        return;
+      }
+      // Bytes that come while the tunnel is being set up wait in the socket for the relay.
+      socket.pause();
+      if (request.status === 'invalid') {
+        this.metrics.errors.inc({ kind: 'http_client_error' });
+        return this.answer(socket, request.code, request.reason);
+      }
+      void this.onConnect(
+        socket,
+        request.target,
+        request.proxyAuthorization,
+        received.subarray(request.headLength),
+      );
+    };
+    socket.on('data', onData);
+    socket.once('end', onEarlyEnd);
+  }
+
+  private async authorize(
+    proxyAuthorization: string | string[] | undefined,
+    accepted: AcceptedClient,
+  ): Promise<Grant> {
+    const grant = await this.gate.login(
+      parseBasicCredentials(
+        typeof proxyAuthorization === 'string' ? proxyAuthorization : undefined,
+      ),
+      'http',
+      accepted.tunnel.client.remoteAddress ?? '',
     );
     if (grant.accountId && grant.deviceId)
       accepted.claim({ accountId: grant.accountId, deviceId: grant.deviceId });
@@ -149,16 +203,21 @@ export class HttpProxyListener {
     return { status: 503, message: 'the gateway cannot serve this now' };
   }
 
-  private async onConnect(req: IncomingMessage, socket: ClientSocket, head: Buffer): Promise<void> {
+  private async onConnect(
+    socket: ClientSocket,
+    requestTarget: string,
+    proxyAuthorization: string | string[] | undefined,
+    head: Buffer,
+  ): Promise<void> {
     const accepted = socket[ACCEPTED];
     if (!accepted) return void socket.destroy();
-    const target = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]+)):(\d{1,5})$/.exec(req.url ?? '');
+    const target = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]+)):(\d{1,5})$/.exec(requestTarget);
     const port = Number(target?.[3]);
     if (!target || !(port >= 1 && port <= 65535))
       return this.answer(socket, 400, 'CONNECT needs host:port');
     let grant: Grant;
     try {
-      grant = await this.authorize(req, accepted);
+      grant = await this.authorize(proxyAuthorization, accepted);
     } catch (error) {
       const { status, message } = this.refused(error);
       accepted.outcome(`refused`);
@@ -178,7 +237,27 @@ export class HttpProxyListener {
     if (failure) this.answer(socket, upstreamStatus(failure), failure.message);
   }
 
+  /** Stops accepting, closes kept-alive connections between requests now and the others once
+   * their answer is out; tunnels are left to the drain. */
+  stopAccepting(): void {
+    this.draining = true;
+    this.server.close();
+    for (const [socket, requests] of this.requestsInFlight) if (requests === 0) socket.destroy();
+  }
+
+  private countRequest(socket: Socket, res: ServerResponse): void {
+    this.requestsInFlight.set(socket, (this.requestsInFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const requests = this.requestsInFlight.get(socket);
+      if (requests === undefined) return; // the connection is gone already
+      this.requestsInFlight.set(socket, requests - 1);
+      // end(), not destroy(): the answer may still be on its way out.
+      if (this.draining && requests === 1) socket.end();
+    });
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.countRequest(req.socket, res);
     const accepted = (req.socket as ClientSocket)[ACCEPTED];
     let url: URL | undefined;
     try {
@@ -194,11 +273,14 @@ export class HttpProxyListener {
     }
     let grant: Grant;
     try {
-      grant = await this.authorize(req, accepted);
+      grant = await this.authorize(req.headers['proxy-authorization'], accepted);
     } catch (error) {
       const { status, message } = this.refused(error);
+      // Closed after the answer: a client that was refused holds no socket (a fuzz run found
+      // refused connections kept alive for the whole keep-alive timeout).
       res.writeHead(status, {
         'content-type': 'text/plain',
+        connection: 'close',
         ...(status === 407 && { 'proxy-authenticate': 'Basic realm="tunnelgate"' }),
       });
       return void res.end(`${message}\n`);
@@ -230,5 +312,8 @@ export class HttpProxyListener {
         (status === 407 ? 'Proxy-Authenticate: Basic realm="tunnelgate"\r\n' : '') +
         `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
+    // Whatever else the client sends is dropped; its end closes the socket (or the handshake
+    // deadline does).
+    socket.resume();
   }
 }

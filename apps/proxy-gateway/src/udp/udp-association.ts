@@ -91,7 +91,7 @@ export async function openUdpAssociation(
     port.close();
   });
   // Datagrams are activity the socket's own idle timer cannot see: one timer checks both.
-  client.setTimeout(0);
+  accepted.handshakeDone();
   const checkIdle = () => {
     const quiet = Date.now() - lastActive;
     if (quiet >= idleMs) return tunnel.close('idle');
