@@ -1,7 +1,7 @@
 import { waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { Agent, request } from 'node:http';
+import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,6 +178,26 @@ describe('HTTP proxy', () => {
       await curl(['-x', httpProxy('alice', 'a whole new password'), plainUrl('/')]),
     ).toMatchObject({ status: 200 });
     await api.call('PUT', '/v1/accounts/alice/password', { password: PASSWORD });
+  });
+
+  it('does not reuse a pooled device tunnel the origin has closed', async () => {
+    // An origin that closes idle kept-alive connections after 200 ms: the relay's pooled tunnel
+    // through the device sees the close as an end, and must not serve the next GET with it.
+    const origin = createHttpServer((req, res) => res.end(`fresh ${req.url}`));
+    origin.keepAliveTimeout = 200;
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    try {
+      for (const path of ['/one', '/two', '/three']) {
+        expect(await curl(['-x', httpProxy(), `${url}${path}`])).toMatchObject({
+          status: 200,
+          body: `fresh ${path}`,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 600));
+      }
+    } finally {
+      origin.close();
+    }
   });
 
   it('leaves no listener behind per request on a kept-alive connection', async () => {

@@ -24,11 +24,12 @@ const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)$/
 
 /**
  * Recognizes a CONNECT request head at the start of a connection, so a tunnel can be opened
- * without node:http's per-connection machinery (parser, request and response objects, eight
- * listeners, all of it torn down again for a CONNECT): that machinery was about 75 µs of CPU
- * per tunnel in a pinned A/B run. Everything that is not a CONNECT goes to node:http untouched.
- * As strict as node:http on what it reads: CRLF line ends, token header names, no control
- * characters, no folded lines, the head within 16 KiB.
+ * without node:http's per-connection machinery (a parser, a request object, eight listeners,
+ * all of it torn down again for a CONNECT). Written by hand because that machinery is the cost:
+ * in a pinned A/B run a 20-line CONNECT proxy on node:http spent about 75 µs more CPU per tunnel
+ * than the same proxy reading the head itself (in the gateway, 5-50 µs). Everything that is not
+ * a CONNECT goes to node:http untouched. As strict as node:http on what it reads: CRLF line
+ * ends, token header names, no control characters, no folded lines, the head within 16 KiB.
  */
 export function parseConnectRequest(data: Buffer): ConnectRequest {
   const probed = Math.min(data.length, METHOD.length);
