@@ -36,9 +36,10 @@ const REASONS: Record<number, string> = {
 };
 
 /**
- * Where a client socket keeps its AcceptedClient between accept and its requests. A property, not a WeakMap: in paired A/B runs of the bench's new-connection loop
- * the WeakMap cost 50-60 µs of CPU per new tunnel, about a tenth of the whole tunnel (likely
- * the ephemeron work V8 does for its entries at every scavenge; not traced further).
+ * Where a client socket keeps its AcceptedClient between accept and its requests. A property,
+ * not a WeakMap: in paired A/B runs of the bench's new-connection loop the WeakMap cost 50-60 µs
+ * of CPU per new tunnel, about a tenth of the whole tunnel (likely the ephemeron work V8 does for
+ * its entries at every scavenge; not traced further).
  */
 const ACCEPTED = Symbol('accepted client');
 type ClientSocket = Socket & { [ACCEPTED]?: AcceptedClient };
