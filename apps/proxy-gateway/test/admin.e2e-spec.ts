@@ -1,8 +1,8 @@
-import { waitFor } from '@tunnelgate/netns-testing';
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { ConfigError } from '@tunnelgate/config';
 import { parseGatewayConfig } from '../src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
-import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from './support/tunnel-api-process';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {

@@ -1,4 +1,4 @@
-import { waitFor } from '@tunnelgate/netns-testing';
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,7 @@ import { GatewayInstance } from './support/gateway-instance';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
-import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from './support/tunnel-api-process';
 
 jest.setTimeout(240_000);
 

@@ -1,4 +1,4 @@
-import { waitFor } from '@tunnelgate/netns-testing';
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -25,7 +25,7 @@ async function keptAliveGet(socket: Socket, url: string): Promise<string> {
   });
   return text;
 }
-import { freePort, ROOT } from './support/tunnel-api-process';
+import { ROOT } from './support/tunnel-api-process';
 
 /**
  * SIGTERM on a gateway with a live tunnel and kept-alive HTTP clients: it stops accepting at

@@ -1,4 +1,4 @@
-import { waitFor } from '@tunnelgate/netns-testing';
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { EventEmitter } from 'node:events';
@@ -11,7 +11,7 @@ import {
 } from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { GatewayInstance } from './support/gateway-instance';
-import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from './support/tunnel-api-process';
 
 jest.setTimeout(120_000);
 

@@ -1,4 +1,4 @@
-import { waitFor } from '@tunnelgate/netns-testing';
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
@@ -20,7 +20,7 @@ import {
 } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
-import { freePort, TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from './support/tunnel-api-process';
 
 // The lab: origin servers on 127.0.0.1; a device (a gateway in device mode) on 127.0.0.2; the
 // relay's tunnel-api (a real process) and gateway; tinyproxy on 127.0.0.3 as a foreign phone.

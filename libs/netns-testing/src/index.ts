@@ -4,4 +4,5 @@ export { link, Netns, type RunResult } from './lib/netns';
 export { jsonCurlArgs } from './lib/json-curl';
 export { ownedLines } from './lib/owned-lines';
 export { makeOpenvpnPki, selfSigned } from './lib/pki';
+export { freePort } from './lib/free-port';
 export { waitFor } from './lib/wait-for';

@@ -1,7 +1,8 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { freePort } from '@tunnelgate/netns-testing';
 import { availableParallelism } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 export type TunnelKind = 'http' | 'socks5';
@@ -33,15 +34,6 @@ function spawnProxy(command: string, args: string[], options: SpawnOptions): Chi
   return pinned
     ? spawn('taskset', ['-c', String(PROXY_CPU), command, ...args], options)
     : spawn(command, args, options);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitForPort(port: number): Promise<void> {
