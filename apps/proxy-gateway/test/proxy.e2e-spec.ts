@@ -320,13 +320,20 @@ describe('timeouts', () => {
       expect(await closed(silent, 3000)).toBe(true);
       // The deadline holds for clients that are never silent: one byte every 100 ms, of a head
       // that would take 10 s, closed long before.
-      for (const [listener, handshake] of [
-        ['http', `CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`],
-        ['http', `GET ${plainUrl('/')} HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`],
-        ['socks5', Buffer.from([5, 100, ...Array<number>(100).fill(0x80)]).toString('latin1')],
+      // The same for a kept-alive connection's second request head.
+      const firstGet = `GET ${plainUrl('/first')} HTTP/1.1\r\nHost: x\r\n\r\n`;
+      for (const [listener, handshake, before] of [
+        ['http', `CONNECT 127.0.0.1:1 HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`, ''],
+        ['http', `GET ${plainUrl('/')} HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`, ''],
+        ['http', `GET ${plainUrl('/')} HTTP/1.1\r\nX-Slow: ${'a'.repeat(100)}\r\n\r\n`, firstGet],
+        ['socks5', Buffer.from([5, 100, ...Array<number>(100).fill(0x80)]).toString('latin1'), ''],
       ] as const) {
         const dripping = await connected(phone.port(listener));
         dripping.on('error', () => undefined);
+        if (before) {
+          dripping.write(before);
+          expect((await readBytes(dripping, 12)).subarray(0, 12).toString()).toBe('HTTP/1.1 200');
+        }
         let sent = 0;
         for (const byte of Buffer.from(handshake, 'latin1')) {
           if (dripping.destroyed || !dripping.writable) break;

@@ -22,6 +22,7 @@ import { openTunnel } from '../connections/open-tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Dialer } from '../upstream/dialer';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
+import { KeptAliveConnections } from './kept-alive-connections';
 import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
 
 const REASONS: Record<number, string> = {
@@ -81,10 +82,7 @@ class DialerAgent extends Agent {
 export class HttpProxyListener {
   readonly server: NetServer;
   private readonly http: Server;
-  /** Requests being answered on each connection node:http serves, so that a drain can close
-   * the idle kept-alive ones at once (node:http cannot: it tracks only what it accepted). */
-  private readonly requestsInFlight = new Map<Socket, number>();
-  private draining = false;
+  private readonly keptAlive: KeptAliveConnections;
   private readonly agents = new WeakMap<Dialer, DialerAgent>();
   private readonly proxy = httpProxy.createProxyServer({
     xfwd: false,
@@ -99,15 +97,18 @@ export class HttpProxyListener {
     private readonly metrics: GatewayMetrics,
   ) {
     this.server = createNetServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    const keepAliveMs = Math.min(30_000, config.timeouts.idleMs);
     // It never listens, so its own header and request timeouts (checked only for connections
-    // it accepted) do not apply: the handshake deadline bounds a client's first request.
+    // it accepted) do not apply: the handshake deadline bounds a client's first request head,
+    // keptAlive the later ones.
     this.http = createServer({
       // Between requests the server's keep-alive timer replaces the idle timer on the socket.
-      keepAliveTimeout: Math.min(30_000, config.timeouts.idleMs),
+      keepAliveTimeout: keepAliveMs,
     });
+    this.keptAlive = new KeptAliveConnections(keepAliveMs + config.timeouts.handshakeMs);
     this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       // A tunnel from now on: the drain leaves it its deadline.
-      this.requestsInFlight.delete(socket);
+      this.keptAlive.release(socket);
       void this.onConnect(socket, req.url ?? '', req.headers['proxy-authorization'], head);
     });
     this.http.on(
@@ -157,8 +158,7 @@ export class HttpProxyListener {
         // node:http reads the unshifted bytes first (its 'data' listener resumes the socket on
         // the next tick, before any new bytes can arrive), then takes the socket's reads over.
         socket.unshift(received);
-        this.requestsInFlight.set(socket, 0);
-        socket.once('close', () => this.requestsInFlight.delete(socket));
+        this.keptAlive.adopt(socket);
         this.http.emit('connection', socket);
         return;
       }
@@ -241,24 +241,12 @@ export class HttpProxyListener {
   /** Stops accepting, closes kept-alive connections between requests now and the others once
    * their answer is out; tunnels are left to the drain. */
   stopAccepting(): void {
-    this.draining = true;
     this.server.close();
-    for (const [socket, requests] of this.requestsInFlight) if (requests === 0) socket.destroy();
-  }
-
-  private countRequest(socket: Socket, res: ServerResponse): void {
-    this.requestsInFlight.set(socket, (this.requestsInFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const requests = this.requestsInFlight.get(socket);
-      if (requests === undefined) return; // the connection is gone already
-      this.requestsInFlight.set(socket, requests - 1);
-      // end(), not destroy(): the answer may still be on its way out.
-      if (this.draining && requests === 1) socket.end();
-    });
+    this.keptAlive.drain();
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.countRequest(req.socket, res);
+    this.keptAlive.requestStarted(req.socket, res);
     const accepted = (req.socket as ClientSocket)[ACCEPTED];
     let url: URL | undefined;
     try {
