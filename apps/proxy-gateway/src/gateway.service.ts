@@ -131,8 +131,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.httpProxy?.stopAccepting();
-    for (const server of this.servers.values()) if (server.listening) server.close();
+    for (const server of this.servers.values()) server.close();
+    this.httpProxy?.closeKeptAlive();
     const open = await this.registry.drain(this.config.timeouts.drainMs);
     if (open > 0) this.logger.warn({ message: 'drain deadline: closing live tunnels', open });
     this.registry.closeWhere(() => true, 'draining');

@@ -180,13 +180,11 @@ export class HttpProxyListener {
   }
 
   private async authorize(
-    proxyAuthorization: string | string[] | undefined,
+    proxyAuthorization: string | undefined,
     accepted: AcceptedClient,
   ): Promise<Grant> {
     const grant = await this.gate.login(
-      parseBasicCredentials(
-        typeof proxyAuthorization === 'string' ? proxyAuthorization : undefined,
-      ),
+      parseBasicCredentials(proxyAuthorization),
       'http',
       accepted.tunnel.client.remoteAddress ?? '',
     );
@@ -207,7 +205,7 @@ export class HttpProxyListener {
   private async onConnect(
     socket: ClientSocket,
     requestTarget: string,
-    proxyAuthorization: string | string[] | undefined,
+    proxyAuthorization: string | undefined,
     head: Buffer,
   ): Promise<void> {
     const accepted = socket[ACCEPTED];
@@ -238,10 +236,9 @@ export class HttpProxyListener {
     if (failure) this.answer(socket, upstreamStatus(failure), failure.message);
   }
 
-  /** Stops accepting, closes kept-alive connections between requests now and the others once
+  /** At shutdown: closes kept-alive connections between requests now and the others once
    * their answer is out; tunnels are left to the drain. */
-  stopAccepting(): void {
-    this.server.close();
+  closeKeptAlive(): void {
     this.keptAlive.drain();
   }
 
