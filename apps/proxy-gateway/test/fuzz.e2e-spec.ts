@@ -10,6 +10,7 @@ import {
   peekHttpHost,
 } from '@tunnelgate/proxy-protocols';
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
+import { seededRandom } from '@tunnelgate/sessions/testing';
 import { GatewayInstance } from './support/gateway-instance';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -17,17 +18,6 @@ jest.setTimeout(120_000);
 
 const PARSER_CASES = 100_000;
 const SOCKET_CASES = 3_000;
-
-/** A seeded generator: a failing case can be replayed from the seed in the failure message. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /** Either random bytes or a valid sample with a few bytes flipped, inserted or cut. */
 function mutate(sample: Buffer, next: () => number): Buffer {
@@ -90,7 +80,7 @@ describe('fuzz: parsers, in process', () => {
   });
 
   it(`the ClientHello and Host peeks take ${PARSER_CASES} garbage inputs each without throwing`, () => {
-    const next = random(1234);
+    const next = seededRandom(1234);
     let found = 0;
     const statuses = new Set<string>();
     for (let i = 0; i < PARSER_CASES; i++) {
@@ -105,7 +95,7 @@ describe('fuzz: parsers, in process', () => {
   });
 
   it(`the CONNECT head parser takes ${PARSER_CASES} garbage inputs without throwing`, () => {
-    const next = random(4321);
+    const next = seededRandom(4321);
     const statuses = new Set<string>();
     for (let i = 0; i < PARSER_CASES; i++) {
       const parsed = parseConnectRequest(mutate(SAMPLE_CONNECT, next));
@@ -117,7 +107,7 @@ describe('fuzz: parsers, in process', () => {
   });
 
   it(`the SOCKS5 request parser takes ${PARSER_CASES} garbage streams without throwing`, () => {
-    const next = random(99);
+    const next = seededRandom(99);
     let requests = 0;
     for (let i = 0; i < PARSER_CASES; i++) {
       // The parser needs only these of a socket; a PassThrough per case would dominate the run.
@@ -142,7 +132,7 @@ describe('fuzz: parsers, in process', () => {
   });
 
   it(`the SOCKS5 UDP datagram parser takes ${PARSER_CASES} garbage datagrams without throwing`, () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const outcomes = new Map<string, number>();
     for (let i = 0; i < PARSER_CASES; i++) {
       const sample = next() < 0.5 ? SAMPLE_DATAGRAM_V4 : SAMPLE_DATAGRAM_NAME;
@@ -230,7 +220,7 @@ describe('fuzz: listeners, over sockets', () => {
     `the %s takes ${SOCKET_CASES} garbage connections: no crash, every socket closed`,
     async (name, listener, sample) => {
       const port = gateway.port(listener);
-      const next = random(name.length * 7);
+      const next = seededRandom(name.length * 7);
       let closedByGateway = 0;
       for (let batch = 0; batch < SOCKET_CASES; batch += 250) {
         const results = await Promise.all(

@@ -10,6 +10,7 @@ import {
   type SavedRuleset,
 } from '../src';
 import { converge, device, settings } from './fixtures';
+import { seededRandom } from '@tunnelgate/sessions/testing';
 
 const base: FirewallState = {
   sessions: [
@@ -135,13 +136,10 @@ describe('sync planner', () => {
 });
 
 describe('isolation of REDIRECT and DNAT (property)', () => {
-  // A small seeded generator: the same sequence on every run, thousands of states.
+  // The same sequence on every run, thousands of states.
   function random(seed: number) {
-    let s = seed;
-    return (n: number) => {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      return s % n;
-    };
+    const next = seededRandom(seed);
+    return (n: number) => Math.floor(next() * n);
   }
 
   function chainLines(state: FirewallState, filter: (chain: string) => boolean): string {

@@ -6,6 +6,9 @@ import {
   socks5ReplyForError,
   stripHopByHop,
 } from '../src';
+import { inCidrs, parseCidrs } from '@tunnelgate/sessions';
+import { seededRandom } from '@tunnelgate/sessions/testing';
+import * as ipaddr from 'ipaddr.js';
 
 describe('destinationPolicy (direct upstream SSRF guard)', () => {
   const refuse = destinationPolicy({ blocked: ['100.64.9.0/24'], allowed: ['127.0.0.2/32'] });
@@ -31,6 +34,38 @@ describe('destinationPolicy (direct upstream SSRF guard)', () => {
   );
 
   it('refuses what is not an address', () => expect(refuse('example.com')).toMatch(/not an IP/));
+
+  it('gives the same verdict on IPv4 as ipaddr.js alone, range edges and 100,000 random addresses', () => {
+    // The verdict from ipaddr.js's own parse and range table (the IPv4 path is hand-written).
+    const blocked = parseCidrs(['100.64.9.0/24']);
+    const allowed = parseCidrs(['127.0.0.2/32']);
+    const reference = (ip: string) => {
+      const address = ipaddr.process(ip);
+      if (inCidrs(address, allowed)) return undefined;
+      const range = address.range();
+      if (range !== 'unicast') return `${ip} is ${range}`;
+      if (inCidrs(address, blocked)) return `${ip} is inside the relay's own networks`;
+      return undefined;
+    };
+    const dotted = (value: number) =>
+      [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+    const table = (ipaddr.IPv4.prototype as unknown as { SpecialRanges: object }).SpecialRanges;
+    const edges = Object.values(table)
+      .flatMap(
+        (entry) =>
+          (Array.isArray((entry as unknown[])[0]) ? entry : [entry]) as [ipaddr.IPv4, number][],
+      )
+      .concat(blocked as [ipaddr.IPv4, number][], allowed as [ipaddr.IPv4, number][])
+      .flatMap(([network, bits]) => {
+        const first = network.toByteArray().reduce((value, byte) => value * 256 + byte, 0);
+        const last = first + 2 ** (32 - bits) - 1;
+        return [first - 1, first, last, last + 1].filter((value) => value >= 0 && value < 2 ** 32);
+      });
+    const next = seededRandom(5);
+    const randoms = Array.from({ length: 100_000 }, () => Math.floor(next() * 2 ** 32));
+    for (const ip of [...edges, ...randoms].map(dotted))
+      if (refuse(ip) !== reference(ip)) throw new Error(`disagree on ${ip}`);
+  });
 });
 
 describe('SOCKS5 replies', () => {

@@ -4,6 +4,7 @@ import './lib/zod-messages';
 export * from './lib/models/primitives';
 export * from './lib/models/device';
 export * from './lib/models/account';
+export * from './lib/models/ipv4-ranges';
 export * from './lib/models/client-session';
 export * from './lib/models/change';
 export * from './lib/api/errors';

@@ -1,1 +1,2 @@
 export * from './testing/fixtures';
+export * from './testing/seeded-random';

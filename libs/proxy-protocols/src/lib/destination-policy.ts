@@ -1,4 +1,4 @@
-import { inCidrs, parseCidrs } from '@tunnelgate/sessions';
+import { canonicalIpv4, inCidrs, Ipv4Ranges, parseCidrs } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
 
 /** Ranges a direct upstream never reaches unless allowed: the host, its clusters, its metadata. */
@@ -20,6 +20,24 @@ const BLOCKED_RANGES = new Set([
   'droneRemoteIdProtocolEntityTags',
 ]);
 
+/**
+ * ipaddr.js's own table of special IPv4 ranges (what `range()` names), in its order, for the
+ * hand-written IPv4 path; the policy spec checks that both paths agree.
+ */
+const SPECIAL_IPV4 = specialIpv4Ranges();
+
+function specialIpv4Ranges(): Ipv4Ranges {
+  type Table = Record<string, [ipaddr.IPv4, number] | [ipaddr.IPv4, number][]>;
+  const table = (ipaddr.IPv4.prototype as unknown as { SpecialRanges: Table }).SpecialRanges;
+  const ranges = new Ipv4Ranges();
+  for (const [name, entry] of Object.entries(table)) {
+    const subnets = Array.isArray(entry[0]) ? (entry as [ipaddr.IPv4, number][]) : [entry];
+    for (const [network, bits] of subnets as [ipaddr.IPv4, number][])
+      ranges.add(network, bits, name);
+  }
+  return ranges;
+}
+
 export interface DestinationPolicyOptions {
   /** More CIDRs to refuse (the relay's own customer and device subnets). */
   blocked: readonly string[];
@@ -37,8 +55,18 @@ export function destinationPolicy(
 ): (ip: string) => string | undefined {
   const blocked = parseCidrs(options.blocked);
   const allowed = parseCidrs(options.allowed);
+  const blockedIpv4 = Ipv4Ranges.of(blocked);
+  const allowedIpv4 = Ipv4Ranges.of(allowed);
   // Runs for every direct connection: the address is parsed once for all the checks.
   return (ip) => {
+    const ipv4 = canonicalIpv4(ip);
+    if (ipv4 >= 0) {
+      if (allowedIpv4.has(ipv4)) return undefined;
+      const range = SPECIAL_IPV4.nameOf(ipv4);
+      if (range !== undefined && BLOCKED_RANGES.has(range)) return `${ip} is ${range}`;
+      if (blockedIpv4.has(ipv4)) return `${ip} is inside the relay's own networks`;
+      return undefined;
+    }
     if (!ipaddr.isValid(ip)) return `not an IP address: ${ip}`;
     const address = ipaddr.process(ip);
     if (inCidrs(address, allowed)) return undefined;

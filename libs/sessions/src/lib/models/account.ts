@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import * as ipaddr from 'ipaddr.js';
+import { canonicalIpv4, Ipv4Ranges } from './ipv4-ranges';
 import {
   byteCountSchema,
   cidrSchema,
@@ -78,7 +79,12 @@ export function inCidrs(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Cid
  */
 export function cidrMatcher(cidrs: readonly string[]): (ip: string) => boolean {
   const ranges = parseCidrs(cidrs);
-  return (ip) => ipaddr.isValid(ip) && inCidrs(ipaddr.process(ip), ranges);
+  const ipv4 = Ipv4Ranges.of(ranges);
+  return (ip) => {
+    const address = canonicalIpv4(ip);
+    if (address >= 0) return ipv4.has(address);
+    return ipaddr.isValid(ip) && inCidrs(ipaddr.process(ip), ranges);
+  };
 }
 
 /** Whether an account's whitelist lets `ip` in (an empty whitelist restricts nothing). */
