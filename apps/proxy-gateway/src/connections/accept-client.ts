@@ -44,15 +44,13 @@ export function acceptClient(
   const outcome = (name: string) => {
     if (reported) return;
     reported = true;
-    metrics.connections.inc({ listener, outcome: name });
+    metrics.counters.outcome(listener, name);
   };
   const tunnel = new ClientTunnel(registry.newId(), listener, socket);
   registry.add(tunnel);
   socket.once('close', () => {
     handshakeDone();
     outcome('closed-early');
-    metrics.bytes.inc({ direction: 'in' }, socket.bytesRead + tunnel.udpBytesIn);
-    metrics.bytes.inc({ direction: 'out' }, socket.bytesWritten + tunnel.udpBytesOut);
     registry.remove(tunnel);
   });
   return {

@@ -26,13 +26,17 @@ export class ConnectionRegistry {
 
   add(tunnel: Tunnel): void {
     this.tunnels.add(tunnel);
-    this.metrics.active.inc({ listener: tunnel.listener });
+    this.metrics.counters.opened(tunnel.listener);
   }
 
   /** Called once per tunnel, from its close handler. */
   remove(tunnel: Tunnel): void {
     if (!this.tunnels.delete(tunnel)) return;
-    this.metrics.active.dec({ listener: tunnel.listener });
+    this.metrics.counters.closed(
+      tunnel.listener,
+      tunnel.client.bytesRead + tunnel.udpBytesIn,
+      tunnel.client.bytesWritten + tunnel.udpBytesOut,
+    );
     this.uncount(tunnel.accountId);
     this.onRemove(tunnel);
     if (this.tunnels.size === 0) for (const resolve of this.emptied.splice(0)) resolve();

@@ -1,22 +1,37 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ConnectionCounters } from './connection-counters';
 
 export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
 
-/** What an operator watches on the data plane; connects/s is rate(connections_total). */
+/**
+ * What an operator watches on the data plane; connects/s is rate(connections_total). Active
+ * connections, outcomes and bytes are counted in `counters` and published at each scrape.
+ */
 export function gatewayMetrics(registry: Registry) {
   const registers = [registry];
+  const counters = new ConnectionCounters();
   return {
+    counters,
     active: new Gauge({
       name: 'tunnelgate_gateway_connections_active',
       help: 'Open client connections, by listener',
       labelNames: ['listener'] as const,
       registers,
+      collect() {
+        for (const [listener, open] of counters.active) this.set({ listener }, open);
+      },
     }),
     connections: new Counter({
       name: 'tunnelgate_gateway_connections_total',
       help: 'Client connections accepted, by listener and how they ended up',
       labelNames: ['listener', 'outcome'] as const,
       registers,
+      collect() {
+        // Totals, not increments: a counter takes them as a reset and one inc.
+        this.reset();
+        for (const [listener, byOutcome] of counters.outcomes)
+          for (const [outcome, total] of byOutcome) this.inc({ listener, outcome }, total);
+      },
     }),
     upstreamConnect: new Histogram({
       name: 'tunnelgate_gateway_upstream_connect_seconds',
@@ -30,6 +45,11 @@ export function gatewayMetrics(registry: Registry) {
       help: 'Bytes relayed, from clients (in) and to clients (out)',
       labelNames: ['direction'] as const,
       registers,
+      collect() {
+        this.reset();
+        this.inc({ direction: 'in' }, counters.bytesIn);
+        this.inc({ direction: 'out' }, counters.bytesOut);
+      },
     }),
     authFailures: new Counter({
       name: 'tunnelgate_gateway_auth_failures_total',
