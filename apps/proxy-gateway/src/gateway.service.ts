@@ -24,6 +24,10 @@ import { HttpProxyListener } from './listeners/http-proxy.listener';
 import { Socks5Listener } from './listeners/socks5.listener';
 import { TransparentListener } from './listeners/transparent.listener';
 import { gatewayMetrics } from './metrics/gateway-metrics';
+import {
+  SOCKET_WARMUP_INTERVAL_MS,
+  warmSocketConstructor,
+} from './connections/socket-constructor-warmup';
 
 /** The open-files limit, which bounds how many tunnels (two descriptors each) the process can hold. */
 function openFilesLimit(): { soft: string; hard: string } | undefined {
@@ -63,6 +67,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private transparent: TransparentListener | undefined;
   private httpProxy: HttpProxyListener | undefined;
   private api: ApiClient | undefined;
+  private socketWarmup: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectGatewayConfig() private readonly config: GatewayConfig,
@@ -116,6 +121,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       const at = this.config.listen[name];
       if (at) this.addresses.set(name, await listen(server, at));
     }
+    // After start-up, whose garbage collections could flush what it teaches V8.
+    warmSocketConstructor();
+    this.socketWarmup = setInterval(warmSocketConstructor, SOCKET_WARMUP_INTERVAL_MS).unref();
     this.transparent?.setOwnPorts([
       this.config.adminListen.port,
       ...[...this.addresses.values()].map((a) => a.port),
@@ -131,6 +139,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.socketWarmup);
     for (const server of this.servers.values()) server.close();
     this.httpProxy?.closeKeptAlive();
     const open = await this.registry.drain(this.config.timeouts.drainMs);
