@@ -7,7 +7,7 @@
 //   npx nx build proxy-gateway && bash tools/system-deps/install.sh --bench
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/proxy.bench.ts [scale=1]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -23,7 +23,7 @@ import {
   startTinyproxy,
   type Peer,
 } from './proxy/peers';
-import { get, openTunnel } from './proxy/tunnel-client';
+import { get, keptAliveGet, openTunnel } from './proxy/tunnel-client';
 
 const SCALE = Number(process.argv[2] ?? 1);
 const MiB = 1024 * 1024;
@@ -102,26 +102,7 @@ async function newConnections(peer: Peer | undefined, target: number) {
 /** Plain-HTTP GETs over kept-alive connections: through the proxy (absolute URIs) or direct. */
 async function keepAliveGets(peer: Peer | undefined, target: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
-  const once = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        peer
-          ? {
-              host: '127.0.0.1',
-              port: peer.port,
-              path: `http://127.0.0.1:${target}/`,
-              agent,
-              headers: { host: `127.0.0.1:${target}` },
-            }
-          : { host: '127.0.0.1', port: target, path: '/', agent },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  const once = () => keptAliveGet(peer, target, agent);
   let next = 0;
   let failures = 0;
   // A proxy may close a kept-alive connection under a request (tinyproxy does): count and retry.

@@ -1,3 +1,4 @@
+import { request, type Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Peer } from './peers';
 
@@ -78,5 +79,33 @@ export function get(socket: Socket, path: string, close: boolean): Promise<numbe
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${close ? 'Connection: close\r\n' : ''}\r\n`,
     );
+  });
+}
+
+/** One plain-HTTP GET over `agent`'s kept-alive connections: through `peer` (an absolute URI)
+ * or directly. */
+export function keptAliveGet(
+  peer: Peer | undefined,
+  targetPort: number,
+  agent: Agent,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = request(
+      peer
+        ? {
+            host: '127.0.0.1',
+            port: peer.port,
+            path: `http://127.0.0.1:${targetPort}/`,
+            agent,
+            headers: { host: `127.0.0.1:${targetPort}` },
+          }
+        : { host: '127.0.0.1', port: targetPort, path: '/', agent },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
+    req.on('error', reject);
+    req.end();
   });
 }
