@@ -17,6 +17,10 @@ import {
   type ListenerName,
 } from './config/gateway.config';
 import { ConnectionRegistry } from './connections/connection-registry';
+import {
+  SOCKET_WARMUP_INTERVAL_MS,
+  warmSocketConstructor,
+} from './connections/socket-constructor-warmup';
 import { ApiClient } from './control/api-client';
 import { RelayDirectory } from './control/relay-directory';
 import { UsageMeter } from './control/usage-meter';
@@ -24,10 +28,6 @@ import { HttpProxyListener } from './listeners/http-proxy.listener';
 import { Socks5Listener } from './listeners/socks5.listener';
 import { TransparentListener } from './listeners/transparent.listener';
 import { gatewayMetrics } from './metrics/gateway-metrics';
-import {
-  SOCKET_WARMUP_INTERVAL_MS,
-  warmSocketConstructor,
-} from './connections/socket-constructor-warmup';
 
 /** The open-files limit, which bounds how many tunnels (two descriptors each) the process can hold. */
 function openFilesLimit(): { soft: string; hard: string } | undefined {

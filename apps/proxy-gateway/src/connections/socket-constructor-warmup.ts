@@ -19,13 +19,14 @@ const OTHER_SHAPES: SocketConstructorOpts[] = [
 
 /**
  * Works around a slow path of Node 20's V8 that costs every new socket 15 µs or more (in a
- * loop; more amid a gateway's other work), two sockets per tunnel. net.Socket copies its options (`{ ...options }`) and adds four fields to the copy.
- * While that copy site has seen at most 4 option shapes, each copy gets a map of its own, so
- * every later property access of the stream constructors misses V8's caches and looks the
- * property up again (perf: Factory::NewMap, DescriptorArray::Append, LoadIC_Miss under
- * `Socket`). Once the site has seen more shapes it takes V8's generic copy, whose maps are
- * shared: ~1 µs per socket. A gateway sees 2 or 3 shapes (accepted, dialed), so it shows the
- * site a few more, with sockets that never open.
+ * loop; more amid a gateway's other work), two sockets per tunnel. net.Socket copies its
+ * options (`{ ...options }`) and adds four fields to the copy. While that copy site has seen at
+ * most 4 option shapes, each copy gets a map of its own, so every later property access of the
+ * stream constructors misses V8's caches and looks the property up again (perf:
+ * Factory::NewMap, DescriptorArray::Append, LoadIC_Miss under `Socket`). Once the site has seen
+ * more shapes it takes V8's generic copy, whose maps are shared: ~1 µs per socket. A gateway
+ * sees 2 or 3 shapes (accepted, dialed), so it shows the site a few more, with sockets that
+ * never open.
  *
  * Measured (pinned, after keep-alive GETs, paired runs of 2,000 tunnels): 85-100 µs less CPU
  * per new CONNECT tunnel, a sixth of its cost (the README's proxy benchmark has the figures).
