@@ -1,4 +1,3 @@
-import type { ListenerName } from '../config/gateway.config';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { CloseReason, Tunnel } from './tunnel';
 
@@ -74,12 +73,6 @@ export class ConnectionRegistry {
       closed++;
     }
     return closed;
-  }
-
-  countByListener(listener: ListenerName): number {
-    let count = 0;
-    for (const tunnel of this.tunnels) if (tunnel.listener === listener) count++;
-    return count;
   }
 
   /** Resolves when the last tunnel has closed, or after `timeoutMs` with those still open. */
