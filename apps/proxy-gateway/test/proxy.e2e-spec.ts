@@ -564,6 +564,51 @@ describe('upstreams', () => {
     }
   });
 
+  it('relays a trickle of small writes to a client that stops reading for a while', async () => {
+    // Small reads make small writes: one of them left queued for the stalled client must still
+    // let the relay read on once it is out (no 'drain' comes for a write under the high-water mark).
+    const TOTAL = 16 * 1024 * 1024;
+    const message = Buffer.alloc(1000, 9);
+    let sent = 0;
+    const sender = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        const trickle = () => {
+          if (sent >= TOTAL) return void socket.end();
+          const part = message.subarray(0, Math.min(message.length, TOTAL - sent));
+          sent += part.length;
+          if (socket.write(part)) setImmediate(trickle);
+          else socket.once('drain', trickle);
+        };
+        trickle();
+      });
+    });
+    await new Promise<void>((resolve) => sender.listen(0, '127.0.0.1', resolve));
+    const senderPort = (sender.address() as AddressInfo).port;
+    const { socket, status } = await connectTunnel(
+      device.port('http'),
+      `127.0.0.1:${senderPort}`,
+      undefined,
+      '127.0.0.2',
+    ).catch((error: Error) => {
+      sender.close();
+      throw error;
+    });
+    try {
+      expect(status).toContain('200');
+      socket.pause();
+      socket.write('go');
+      await new Promise((r) => setTimeout(r, 1000));
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      await new Promise((resolve) => socket.once('end', resolve).resume());
+      expect(received).toBe(TOTAL);
+    } finally {
+      socket.destroy();
+      sender.close();
+    }
+  });
+
   it("reaches the device's SOCKS5 proxy when told to", async () => {
     const viaSocks = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,

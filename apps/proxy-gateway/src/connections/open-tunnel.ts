@@ -2,9 +2,10 @@ import type { Socket } from 'node:net';
 import type { Grant } from '../access/gatekeeper';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Target } from '../upstream/dialer';
+import { OwnBufferReader } from '../upstream/own-buffer-reader';
 import { upstreamErrorFrom, type UpstreamError } from '../upstream/upstream-error';
 import type { AcceptedClient } from './accept-client';
-import { relayPipe } from './relay-pipe';
+import { relayLegs } from './relay-legs';
 
 export interface TunnelOptions {
   idleMs: number;
@@ -30,9 +31,10 @@ export async function openTunnel(
   const stopTimer = metrics.upstreamConnect.startTimer({
     upstream: grant.deviceId ? 'device' : 'direct',
   });
+  const reader = new OwnBufferReader();
   let upstream: Socket;
   try {
-    upstream = await grant.dial(target);
+    upstream = await grant.dial(target, reader);
     stopTimer();
   } catch (error) {
     const failure = upstreamErrorFrom(error);
@@ -46,7 +48,7 @@ export async function openTunnel(
   }
   if (options.greeting) client.write(options.greeting(upstream));
   accepted.idleFromNowOn(options.idleMs);
-  relayPipe(accepted.tunnel, upstream, options.head);
+  relayLegs(accepted.tunnel, upstream, reader, options.head);
   accepted.outcome('tunnel');
   return undefined;
 }

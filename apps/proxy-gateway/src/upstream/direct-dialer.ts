@@ -25,11 +25,11 @@ export function directDialer(allowed: readonly string[], timeoutMs: number): Dia
       callback(null, usable[0]?.address ?? '', usable[0]?.family ?? 4);
     });
   };
-  return async (target) => {
+  return async (target, reader) => {
     if (isIP(target.host)) {
       const reason = refuse(target.host);
       if (reason) throw new UpstreamError('FORBIDDEN', reason);
     }
-    return tcpConnect(target.host, target.port, timeoutMs, guardedLookup);
+    return tcpConnect(target.host, target.port, timeoutMs, guardedLookup, reader);
   };
 }

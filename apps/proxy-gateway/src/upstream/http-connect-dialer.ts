@@ -21,9 +21,9 @@ export function httpConnectDialer(
   const auth = proxy.credentials
     ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.credentials.username}:${proxy.credentials.password}`).toString('base64')}\r\n`
     : '';
-  return async (target) => {
+  return async (target, reader) => {
     const startedAt = Date.now();
-    const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs);
+    const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
     const where = authority(target);
     try {
       socket.write(`CONNECT ${where} HTTP/1.1\r\nHost: ${where}\r\n${auth}\r\n`);
@@ -32,6 +32,7 @@ export function httpConnectDialer(
         headLength,
         MAX_ANSWER_BYTES,
         Math.max(1, timeoutMs - (Date.now() - startedAt)),
+        reader,
       );
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'))?.[1];
       if (!status)

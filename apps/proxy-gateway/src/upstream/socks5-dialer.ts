@@ -2,6 +2,7 @@ import { isIP, type Socket } from 'node:net';
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
 import type { Dialer, Target } from './dialer';
+import type { OwnBufferReader } from './own-buffer-reader';
 import { readAnswer, tcpConnect } from './tcp-connect';
 import { UpstreamError } from './upstream-error';
 
@@ -74,14 +75,15 @@ export async function socks5Negotiate(
   command: number,
   target: Target,
   timeoutMs: number,
+  reader?: OwnBufferReader,
 ): Promise<{ socket: Socket; reply: Buffer }> {
   const deadline = Date.now() + timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
-  const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs);
+  const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
   try {
     const method = proxy.credentials ? 0x02 : 0x00;
     socket.write(Buffer.from([5, 1, method]));
-    const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
+    const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left(), reader);
     if (choice[0] !== 5 || choice[1] !== method)
       throw new UpstreamError(
         'PROXY_REFUSED',
@@ -93,12 +95,12 @@ export async function socks5Negotiate(
       socket.write(
         Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
       );
-      const status = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left());
+      const status = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left(), reader);
       if (status[1] !== 0)
         throw new UpstreamError('PROXY_REFUSED', 'the device SOCKS5 proxy refused our credentials');
     }
     socket.write(request(command, target));
-    const reply = await readAnswer(socket, replyLength, 262, left());
+    const reply = await readAnswer(socket, replyLength, 262, left(), reader);
     if (reply[0] !== 5)
       throw new UpstreamError('PROXY_PROTOCOL', 'the device proxy does not speak SOCKS5');
     if (reply[1] !== 0)
@@ -115,5 +117,6 @@ export async function socks5Negotiate(
 
 /** Streams through the device's SOCKS5 proxy (CONNECT). */
 export function socks5Dialer(proxy: Socks5Proxy, timeoutMs: number): Dialer {
-  return async (target) => (await socks5Negotiate(proxy, SOCKS5_CONNECT, target, timeoutMs)).socket;
+  return async (target, reader) =>
+    (await socks5Negotiate(proxy, SOCKS5_CONNECT, target, timeoutMs, reader)).socket;
 }
