@@ -2,7 +2,7 @@ import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl } from './support/curl';
@@ -512,24 +512,19 @@ describe('accounts at work', () => {
 });
 
 describe('upstreams', () => {
-  it('holds a fast sender back while the client does not read, and loses nothing', async () => {
-    const TOTAL = 128 * 1024 * 1024;
-    const block = Buffer.alloc(256 * 1024, 7);
-    let sent = 0;
-    // Streams TOTAL bytes once the client says go, as fast as its socket takes them.
+  /**
+   * Tunnels to a sender that starts `send` once the client says go; the client reads nothing for
+   * `stallMs`, `whileStalled` looks at the gateway, then the client reads to the end. Resolves
+   * with the number of bytes it received.
+   */
+  async function readAfterStall(
+    send: (socket: Socket) => void,
+    stallMs: number,
+    whileStalled: (senderPort: number) => void = () => undefined,
+  ): Promise<number> {
     const sender = createServer((socket) => {
       socket.on('error', () => undefined);
-      socket.once('data', () => {
-        const pump = () => {
-          while (sent < TOTAL) {
-            const part = block.subarray(0, Math.min(block.length, TOTAL - sent));
-            sent += part.length;
-            if (!socket.write(part)) return void socket.once('drain', pump);
-          }
-          socket.end();
-        };
-        pump();
-      });
+      socket.once('data', () => send(socket));
     });
     await new Promise<void>((resolve) => sender.listen(0, '127.0.0.1', resolve));
     const senderPort = (sender.address() as AddressInfo).port;
@@ -546,7 +541,32 @@ describe('upstreams', () => {
       expect(status).toContain('200');
       socket.pause();
       socket.write('go');
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, stallMs));
+      whileStalled(senderPort);
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      await new Promise((resolve) => socket.once('end', resolve).resume());
+      return received;
+    } finally {
+      socket.destroy();
+      sender.close();
+    }
+  }
+
+  it('holds a fast sender back while the client does not read, and loses nothing', async () => {
+    const TOTAL = 128 * 1024 * 1024;
+    const block = Buffer.alloc(256 * 1024, 7);
+    let sent = 0;
+    // Streams TOTAL bytes, as fast as its socket takes them.
+    const pump = (socket: Socket) => {
+      while (sent < TOTAL) {
+        const part = block.subarray(0, Math.min(block.length, TOTAL - sent));
+        sent += part.length;
+        if (!socket.write(part)) return void socket.once('drain', () => pump(socket));
+      }
+      socket.end();
+    };
+    const received = await readAfterStall(pump, 1500, (senderPort) => {
       const tunnel = [...device.service.registry.all()].find(
         (t) => t.upstream?.remotePort === senderPort,
       );
@@ -554,14 +574,8 @@ describe('upstreams', () => {
       expect(sent).toBeLessThan(TOTAL / 2);
       expect(tunnel?.client.writableLength).toBeLessThan(1024 * 1024);
       expect(tunnel?.upstream?.isPaused()).toBe(true);
-      let received = 0;
-      socket.on('data', (chunk: Buffer) => (received += chunk.length));
-      await new Promise((resolve) => socket.once('end', resolve).resume());
-      expect(received).toBe(TOTAL);
-    } finally {
-      socket.destroy();
-      sender.close();
-    }
+    });
+    expect(received).toBe(TOTAL);
   });
 
   it('relays a trickle of small writes to a client that stops reading for a while', async () => {
@@ -570,43 +584,14 @@ describe('upstreams', () => {
     const TOTAL = 16 * 1024 * 1024;
     const message = Buffer.alloc(1000, 9);
     let sent = 0;
-    const sender = createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => {
-        const trickle = () => {
-          if (sent >= TOTAL) return void socket.end();
-          const part = message.subarray(0, Math.min(message.length, TOTAL - sent));
-          sent += part.length;
-          if (socket.write(part)) setImmediate(trickle);
-          else socket.once('drain', trickle);
-        };
-        trickle();
-      });
-    });
-    await new Promise<void>((resolve) => sender.listen(0, '127.0.0.1', resolve));
-    const senderPort = (sender.address() as AddressInfo).port;
-    const { socket, status } = await connectTunnel(
-      device.port('http'),
-      `127.0.0.1:${senderPort}`,
-      undefined,
-      '127.0.0.2',
-    ).catch((error: Error) => {
-      sender.close();
-      throw error;
-    });
-    try {
-      expect(status).toContain('200');
-      socket.pause();
-      socket.write('go');
-      await new Promise((r) => setTimeout(r, 1000));
-      let received = 0;
-      socket.on('data', (chunk: Buffer) => (received += chunk.length));
-      await new Promise((resolve) => socket.once('end', resolve).resume());
-      expect(received).toBe(TOTAL);
-    } finally {
-      socket.destroy();
-      sender.close();
-    }
+    const trickle = (socket: Socket) => {
+      if (sent >= TOTAL) return void socket.end();
+      const part = message.subarray(0, Math.min(message.length, TOTAL - sent));
+      sent += part.length;
+      if (socket.write(part)) setImmediate(() => trickle(socket));
+      else socket.once('drain', () => trickle(socket));
+    };
+    expect(await readAfterStall(trickle, 1000)).toBe(TOTAL);
   });
 
   it("reaches the device's SOCKS5 proxy when told to", async () => {
