@@ -1,6 +1,5 @@
 import { directUdpExit } from '../udp/direct-udp-exit';
 import { directDialer } from '../upstream/direct-dialer';
-import type { Dialer } from '../upstream/dialer';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
 /**
@@ -11,11 +10,11 @@ export class DeviceGatekeeper implements Gatekeeper {
   private readonly grant: Grant;
   readonly problem = undefined;
 
-  constructor(allowed: readonly string[], connectTimeoutMs: number, dial?: Dialer) {
+  constructor(allowed: readonly string[], connectTimeoutMs: number) {
     this.grant = {
       accountId: undefined,
       deviceId: undefined,
-      dial: dial ?? directDialer(allowed, connectTimeoutMs),
+      dial: directDialer(allowed, connectTimeoutMs),
       udp: directUdpExit(allowed),
     };
   }

@@ -9,10 +9,10 @@ import type { Tunnel } from './tunnel';
  * destroys the other. The client's idle timer (set by the caller; reads and writes on the client
  * count) reaps tunnels nobody uses, half-closed ones included.
  *
- * Client to upstream: `pipe`. Upstream to client: through the upstream's own-buffer `reader`
- * when the dialer connected with it (each chunk written at once; when the write could not finish,
- * reading waits until it has, as the reader's buffer is still queued: the write's callback, not
- * 'drain', which does not come for a write under the high-water mark), else `pipe`.
+ * Client to upstream: `pipe`. Upstream to client: through the `reader` the upstream was dialed
+ * with (each chunk written at once; when the write could not finish, reading waits until it has,
+ * as the reader's buffer is still queued: the write's callback, not 'drain', which does not come
+ * for a write under the high-water mark).
  * (Handlers of our own in place of `pipe` on Node's allocated chunks had cost 10-30% more CPU per
  * GiB; on the reader's reused buffer the whole relay costs about a third of what it did: README,
  * "Proxy benchmark".)
@@ -34,10 +34,6 @@ export function relayLegs(
   client.on('close', teardown);
   if (head && head.length > 0) upstream.write(head);
   client.pipe(upstream);
-  if (reader.socket !== upstream) {
-    upstream.pipe(client);
-    return;
-  }
   upstream.on('end', () => client.end());
   const written = () => {
     if (upstream.isPaused()) upstream.resume();

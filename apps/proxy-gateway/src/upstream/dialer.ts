@@ -8,8 +8,9 @@ export interface Target {
 }
 
 /**
- * Opens a byte stream to `target` through some upstream; rejects with an UpstreamError. With a
- * `reader`, the stream's bytes (past any proxy handshake) go to the reader, not to 'data'.
+ * Opens a byte stream to `target` through some upstream; rejects with an UpstreamError. Given a
+ * `reader` (tunnels), the stream's bytes past any proxy handshake go to it, not to 'data' events
+ * (which the HTTP forwarding agent's sockets keep).
  */
 export type Dialer = (target: Target, reader?: OwnBufferReader) => Promise<Socket>;
 
