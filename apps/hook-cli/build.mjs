@@ -13,7 +13,7 @@ await build({
   outfile,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'cjs',
   tsconfig: join(here, 'tsconfig.json'),
   banner: { js: '#!/usr/bin/env node' },

@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 bash tools/system-deps/install.sh || exit 1
+# Every command below, and every process the tests start, runs on the Node of .node-version.
+source tools/runtime/node-env.sh || exit 1
 bash tools/system-deps/npm-install.sh || exit 1
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0

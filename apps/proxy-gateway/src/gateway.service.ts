@@ -17,10 +17,6 @@ import {
   type ListenerName,
 } from './config/gateway.config';
 import { ConnectionRegistry } from './connections/connection-registry';
-import {
-  SOCKET_WARMUP_INTERVAL_MS,
-  warmSocketConstructor,
-} from './connections/socket-constructor-warmup';
 import { ApiClient } from './control/api-client';
 import { RelayDirectory } from './control/relay-directory';
 import { UsageMeter } from './control/usage-meter';
@@ -67,7 +63,6 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private transparent: TransparentListener | undefined;
   private httpProxy: HttpProxyListener | undefined;
   private api: ApiClient | undefined;
-  private socketWarmup: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectGatewayConfig() private readonly config: GatewayConfig,
@@ -121,9 +116,6 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       const at = this.config.listen[name];
       if (at) this.addresses.set(name, await listen(server, at));
     }
-    // After start-up, whose garbage collections could flush what it teaches V8.
-    warmSocketConstructor();
-    this.socketWarmup = setInterval(warmSocketConstructor, SOCKET_WARMUP_INTERVAL_MS).unref();
     this.transparent?.setOwnPorts([
       this.config.adminListen.port,
       ...[...this.addresses.values()].map((a) => a.port),
@@ -139,7 +131,6 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.socketWarmup);
     for (const server of this.servers.values()) server.close();
     this.httpProxy?.closeKeptAlive();
     const open = await this.registry.drain(this.config.timeouts.drainMs);

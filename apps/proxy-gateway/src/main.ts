@@ -1,16 +1,20 @@
 import 'reflect-metadata';
 import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
-import { ConfigError } from '@tunnelgate/config';
+import { ConfigError, unsupportedNodeReason } from '@tunnelgate/config';
 import { createGateway } from './bootstrap';
 import { gatewayEnvVariables, parseGatewayConfig } from './config/gateway.config';
 
+const APP = 'proxy-gateway';
+
 async function main(): Promise<void> {
+  const wrongRuntime = unsupportedNodeReason(process.versions.node);
+  if (wrongRuntime) throw new ConfigError(APP, [wrongRuntime]);
   if (process.argv[2] === 'env') {
     process.stdout.write(`${JSON.stringify(gatewayEnvVariables(), null, 2)}\n`);
     return;
   }
   const config = parseGatewayConfig(process.env);
-  const logger = createNestLogger({ app: 'proxy-gateway', level: config.logLevel });
+  const logger = createNestLogger({ app: APP, level: config.logLevel });
   const app = await createGateway(config, logger);
   closeOnSignals(app, logger);
   await app.init();

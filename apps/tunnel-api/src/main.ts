@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
-import { ConfigError } from '@tunnelgate/config';
+import { ConfigError, unsupportedNodeReason } from '@tunnelgate/config';
 import { ExecRunner, Iptables, teardownFirewall } from '@tunnelgate/firewall-sync';
 import { loadOrCreateApiToken } from './auth/api-token';
 import { createTunnelApi } from './bootstrap';
@@ -14,14 +14,18 @@ async function teardown(): Promise<void> {
   );
 }
 
+const APP = 'tunnel-api';
+
 async function main(): Promise<void> {
+  const wrongRuntime = unsupportedNodeReason(process.versions.node);
+  if (wrongRuntime) throw new ConfigError(APP, [wrongRuntime]);
   if (process.argv[2] === 'firewall-teardown') return teardown();
   if (process.argv[2] === 'env') {
     process.stdout.write(`${JSON.stringify(tunnelApiEnvVariables(), null, 2)}\n`);
     return;
   }
   const config = parseTunnelApiConfig(process.env);
-  const logger = createNestLogger({ app: 'tunnel-api', level: config.logLevel });
+  const logger = createNestLogger({ app: APP, level: config.logLevel });
   const { token, created } = loadOrCreateApiToken(config.tokenFile);
   if (created) logger.log({ message: 'generated the internal API token', file: config.tokenFile });
   const app = await createTunnelApi(config, logger, token);

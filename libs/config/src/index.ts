@@ -7,3 +7,4 @@ export * from './lib/fields';
 export * from './lib/read-secret-file';
 export * from './lib/render-template';
 export * from './lib/describe-env';
+export * from './lib/node-runtime';

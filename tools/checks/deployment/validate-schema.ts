@@ -4,7 +4,8 @@ type ModelClass = new (data: unknown) => { validate(): void };
 
 /**
  * Validates an object against the Kubernetes OpenAPI schema of its apiVersion and kind, with the
- * `kubernetes-models` classes (4.x: CommonJS, works on Node 20; 5.x needs Node 22).
+ * `kubernetes-models` classes. Held at 4.x: 5.x is ESM-only, which jest (CommonJS here) cannot
+ * load; 4.x validates the same schemas and runs on Node 24.
  */
 export function schemaProblem(object: K8sObject): string | undefined {
   const [group, version] = object.apiVersion.includes('/')

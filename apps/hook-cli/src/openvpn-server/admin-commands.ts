@@ -1,4 +1,10 @@
-import { ConfigError, describeEnv, type EnvVariable, type Env } from '@tunnelgate/config';
+import {
+  ConfigError,
+  describeEnv,
+  unsupportedNodeReason,
+  type EnvVariable,
+  type Env,
+} from '@tunnelgate/config';
 import { hookEnvVariables } from '../config/hook.config';
 import { renderServerConfig, serverConfigSchema } from './server-config';
 
@@ -25,6 +31,12 @@ export const ADMIN_COMMANDS: Record<string, (env: Env, hookPath: string) => numb
     return 0;
   },
   'server-config': (env, hookPath) => {
+    // The config names this very Node as the hooks' interpreter: it must be the supported one.
+    const wrongRuntime = unsupportedNodeReason(process.versions.node);
+    if (wrongRuntime) {
+      process.stderr.write(`hook-cli: ${wrongRuntime}\n`);
+      return 1;
+    }
     try {
       process.stdout.write(renderServerConfig(env, hookPath));
       return 0;
