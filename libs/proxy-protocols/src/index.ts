@@ -7,3 +7,4 @@ export * from './lib/socks5-reply';
 export * from './lib/proxy-headers';
 export * from './lib/socks5-udp';
 export * from './lib/connect-request';
+export * from './lib/target-host';

@@ -26,6 +26,15 @@ describe('destinationPolicy (direct upstream SSRF guard)', () => {
     'fd00::1',
     '224.0.0.1',
     '100.64.9.7',
+    // IPv4 inside IPv6: compatible (deprecated), NAT64, 6to4, Teredo, SIIT.
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::5db8:d822',
+    '64:ff9b::7f00:1',
+    '64:ff9b:1::a9fe:a9fe',
+    '2002:7f00:1::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '::ffff:0:7f00:1',
   ])('refuses %s', (ip) => expect(refuse(ip)).toEqual(expect.any(String)));
 
   it.each(['93.184.216.34', '2606:2800:220:1::1', '127.0.0.2', '::ffff:93.184.216.34'])(

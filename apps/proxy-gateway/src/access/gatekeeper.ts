@@ -36,11 +36,16 @@ export interface Grant {
 
 /** Who may use the gateway, and through which upstream. */
 export interface Gatekeeper {
-  /** HTTP and SOCKS5 clients: by password, or by source address (whitelists). */
+  /**
+   * HTTP and SOCKS5 clients: by password, or by source address (whitelists). `boundTo` is the
+   * account a kept-alive connection already belongs to: its later requests are that account's
+   * (checked again, but for the password, when they carry none) and never another's.
+   */
   login(
     credentials: Credentials | undefined,
     protocol: GatewayProtocol,
     clientIp: string,
+    boundTo?: string,
   ): Promise<Grant>;
   /** Can this source use the gateway without credentials (SOCKS5 offers no-auth only then)? */
   mayOmitCredentials(protocol: GatewayProtocol, clientIp: string): boolean;

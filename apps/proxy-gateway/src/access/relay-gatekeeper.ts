@@ -109,11 +109,17 @@ export class RelayGatekeeper implements Gatekeeper {
     credentials: Credentials | undefined,
     protocol: GatewayProtocol,
     clientIp: string,
+    boundTo?: string,
   ): Promise<Grant> {
     if (!credentials) {
-      const account = this.whitelisted(protocol, clientIp);
+      // A whitelist never re-bills a connection that began as another account (or as this
+      // one by password): a bound connection's bare requests stay its account's.
+      const account =
+        boundTo !== undefined
+          ? this.directory.account(boundTo)
+          : this.whitelisted(protocol, clientIp);
       if (!account) throw new AccessRefused('credentials-required', 'proxy credentials required');
-      return this.grant(account, protocol, clientIp);
+      return this.grant(account, protocol, clientIp, boundTo !== undefined);
     }
     const key = `${credentials.username}\0${createHash('sha256').update(credentials.password).digest('base64')}`;
     let accountId = this.authCache.get(key);
@@ -127,10 +133,15 @@ export class RelayGatekeeper implements Gatekeeper {
       accountId = await this.verify(credentials, protocol, clientIp);
       this.remember(key, accountId);
     }
+    if (boundTo !== undefined && accountId !== boundTo)
+      throw new AccessRefused(
+        'not-allowed',
+        'this connection belongs to another account: open a new connection for this one',
+      );
     const account = this.directory.account(accountId);
     if (!account)
       throw new AccessRefused('unavailable', 'account not known to this relay yet; retry');
-    return this.grant(account, protocol, clientIp);
+    return this.grant(account, protocol, clientIp, boundTo !== undefined);
   }
 
   async admitTransparent(clientIp: string): Promise<Grant> {
@@ -186,10 +197,17 @@ export class RelayGatekeeper implements Gatekeeper {
     keys.add(key);
   }
 
-  private grant(account: PublicAccount, protocol: ProxyProtocol, clientIp: string): Grant {
+  /** `holdsSlot`: the connection asking is already counted against the account. */
+  private grant(
+    account: PublicAccount,
+    protocol: ProxyProtocol,
+    clientIp: string,
+    holdsSlot = false,
+  ): Grant {
     const refusal = this.refusal(account, protocol, clientIp);
     if (refusal) throw refusal;
     if (
+      !holdsSlot &&
       account.maxConnections !== null &&
       this.registry.countFor(account.id) >= account.maxConnections
     )

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
+import { isValidTargetHost } from '@tunnelgate/proxy-protocols';
 import type { Grant } from '../access/gatekeeper';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Target } from '../upstream/dialer';
 import { OwnBufferReader } from '../upstream/own-buffer-reader';
-import { upstreamErrorFrom, type UpstreamError } from '../upstream/upstream-error';
+import { UpstreamError, upstreamErrorFrom } from '../upstream/upstream-error';
 import type { AcceptedClient } from './accept-client';
 import { relayLegs } from './relay-legs';
 
@@ -16,7 +17,8 @@ export interface TunnelOptions {
 }
 
 /**
- * Dials the grant's upstream for `target` and joins the two legs. Resolves with the error when
+ * Dials the grant's upstream for `target` (a host name or IP literal, else refused) and joins
+ * the two legs. Resolves with the error when
  * the upstream could not be had (the caller answers its client); a client gone meanwhile gets
  * its upstream closed at once, never leaked.
  */
@@ -28,6 +30,11 @@ export async function openTunnel(
   options: TunnelOptions,
 ): Promise<UpstreamError | undefined> {
   const client = accepted.tunnel.client;
+  if (!isValidTargetHost(target.host)) {
+    metrics.errors.inc({ kind: 'bad_target' });
+    accepted.outcome('bad-target');
+    return new UpstreamError('BAD_TARGET', 'the destination is not a valid host name or address');
+  }
   const stopTimer = metrics.upstreamConnect.startTimer({
     upstream: grant.deviceId ? 'device' : 'direct',
   });

@@ -9,6 +9,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import {
+  isValidTargetHost,
   parseBasicCredentials,
   parseConnectRequest,
   stripHopByHop,
@@ -43,12 +44,18 @@ const REASONS: Record<number, string> = {
  * its entries at every scavenge; not traced further).
  */
 const ACCEPTED = Symbol('accepted client');
-type ClientSocket = Socket & { [ACCEPTED]?: AcceptedClient };
+/** The client connection's own upstream for forwarded requests (see `agentFor`). */
+const UPSTREAM = Symbol('upstream agent');
+type ClientSocket = Socket & { [ACCEPTED]?: AcceptedClient; [UPSTREAM]?: DialerAgent };
 
 /** An http.Agent whose connections come from a dialer (the device's CONNECT, or direct). */
 class DialerAgent extends Agent {
-  constructor(private readonly dial: Dialer) {
-    super({ keepAlive: true, maxFreeSockets: 16, scheduling: 'lifo' });
+  constructor(
+    readonly dial: Dialer,
+    private readonly opened: (upstream: Socket) => void,
+  ) {
+    // One client connection's requests come one at a time: one upstream socket serves them.
+    super({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
   }
 
   override createConnection(
@@ -60,6 +67,7 @@ class DialerAgent extends Agent {
         // Dialers open tunnels half-open; a pooled keep-alive socket must close when the origin
         // closes (its keep-alive timeout), or the agent hands out a dead socket.
         socket.allowHalfOpen = false;
+        this.opened(socket);
         callback?.(null, socket);
         // Dialers hand sockets over paused (no byte lost before a reader exists): the HTTP
         // client has its reader now.
@@ -83,7 +91,6 @@ export class HttpProxyListener {
   readonly server: NetServer;
   private readonly http: Server;
   private readonly keptAlive: KeptAliveConnections;
-  private readonly agents = new WeakMap<Dialer, DialerAgent>();
   private readonly proxy = httpProxy.createProxyServer({
     xfwd: false,
     ws: false,
@@ -179,6 +186,7 @@ export class HttpProxyListener {
     socket.once('end', onEarlyEnd);
   }
 
+  /** A kept-alive connection belongs to the account of its first request (see Gatekeeper). */
   private async authorize(
     proxyAuthorization: string | undefined,
     accepted: AcceptedClient,
@@ -187,6 +195,7 @@ export class HttpProxyListener {
       parseBasicCredentials(proxyAuthorization),
       'http',
       accepted.tunnel.client.remoteAddress ?? '',
+      accepted.tunnel.accountId,
     );
     if (grant.accountId && grant.deviceId)
       accepted.claim({ accountId: grant.accountId, deviceId: grant.deviceId });
@@ -251,7 +260,12 @@ export class HttpProxyListener {
     } catch {
       url = undefined;
     }
-    if (!accepted || !url || url.protocol !== 'http:') {
+    if (
+      !accepted ||
+      !url ||
+      url.protocol !== 'http:' ||
+      !isValidTargetHost(url.hostname.replace(/^\[(.*)\]$/, '$1'))
+    ) {
       res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
       return void res.end(
         'this is a proxy: send absolute http:// URLs, or CONNECT for anything else\n',
@@ -275,17 +289,30 @@ export class HttpProxyListener {
     accepted.idleFromNowOn(this.config.timeouts.idleMs);
     accepted.outcome('forwarded');
     stripHopByHop(req.headers);
+    // RFC 9112 §3.2.2: a proxy replaces Host with the absolute URI's authority.
+    req.headers.host = url.host;
     req.url = `${url.pathname}${url.search}`;
     this.proxy.web(req, res, {
       target: `http://${url.host}`,
-      agent: this.agentFor(grant.dial),
+      agent: this.agentFor(req.socket as ClientSocket, accepted, grant.dial),
       proxyTimeout: this.config.timeouts.idleMs,
     });
   }
 
-  private agentFor(dial: Dialer): DialerAgent {
-    let agent = this.agents.get(dial);
-    if (!agent) this.agents.set(dial, (agent = new DialerAgent(dial)));
+  /**
+   * The upstream of a client connection's forwarded requests: an agent of its own, so that a
+   * device tunnel kept alive between requests serves one client connection, and so one account
+   * (the origin cannot link two customers by their shared connection), and is that connection's
+   * upstream in the registry: it closes with the client (a client gone mid-response stops the
+   * download at once), and with a kick, a disabled account or an offline device.
+   */
+  private agentFor(socket: ClientSocket, accepted: AcceptedClient, dial: Dialer): DialerAgent {
+    const current = socket[UPSTREAM];
+    if (current?.dial === dial) return current;
+    current?.destroy();
+    if (!current) socket.once('close', () => socket[UPSTREAM]?.destroy());
+    const agent = new DialerAgent(dial, (upstream) => (accepted.tunnel.upstream = upstream));
+    socket[UPSTREAM] = agent;
     return agent;
   }
 

@@ -31,13 +31,16 @@ export const REFUSAL_SOCKS5: Record<RefusalKind, Socks5ReplyCode> = {
   unavailable: SOCKS5_REPLY.generalFailure,
 };
 
-/** 504 when the destination did not answer in time, 403 when policy forbids it, else 502. */
+/** 504 when the destination did not answer in time, 403 when policy forbids it, 400 for a
+ * destination that is no host name, else 502. */
 export function upstreamStatus(error: UpstreamError): number {
+  if (error.code === 'BAD_TARGET') return 400;
   if (error.code === 'ETIMEDOUT') return 504;
   if (error.code === 'FORBIDDEN') return 403;
   return 502;
 }
 
 export function upstreamSocks5(error: UpstreamError): Socks5ReplyCode {
+  if (error.code === 'BAD_TARGET') return SOCKS5_REPLY.hostUnreachable;
   return error.code === 'FORBIDDEN' ? SOCKS5_REPLY.notAllowed : socks5ReplyForError(error.code);
 }

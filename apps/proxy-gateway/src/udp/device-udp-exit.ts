@@ -12,14 +12,20 @@ import type { UdpExit, UdpExitFactory } from './udp-exit';
 /**
  * Through the device: a UDP ASSOCIATE on the phone's SOCKS5 proxy (with its credentials), then
  * the datagrams, still in SOCKS5 form, to the relay its reply names (the phone's UDP relay,
- * :1081 by default). An unspecified BND.ADDR means the proxy's own address, a zero port the
- * device's configured UDP port. The association lives as long as that control connection.
+ * :1081 by default). The association lives as long as that control connection.
+ *
+ * Only BND.PORT is the phone's to choose (a zero port means the device's configured UDP port):
+ * datagrams always go to the address the relay dials the phone at. A phone names its relay by
+ * whatever address it bound (its cellular side, an unspecified one), and a hostile phone could
+ * name the relay host's own loopback services, which would then answer it.
  */
 export function deviceUdpExit(
   proxy: Socks5Proxy,
   udpPort: number,
   timeoutMs: number,
 ): UdpExitFactory {
+  // Spelled as the kernel spells a sender (RFC 5952), so each datagram costs a string compare.
+  const relayAddress = ipaddr.process(proxy.host).toString();
   return async (handlers) => {
     const { socket: control, reply } = await socks5Negotiate(
       proxy,
@@ -27,14 +33,7 @@ export function deviceUdpExit(
       { host: '0.0.0.0', port: 0 },
       timeoutMs,
     );
-    const bound = boundAddress(reply);
-    const host =
-      isIP(bound.host) && ipaddr.process(bound.host).range() !== 'unspecified'
-        ? bound.host
-        : proxy.host;
-    const port = bound.port || udpPort;
-    // Spelled as the kernel spells a sender (RFC 5952), so each datagram costs a string compare.
-    const relayAddress = ipaddr.process(host).toString();
+    const port = boundAddress(reply).port || udpPort;
     const relay = createSocket(isIP(relayAddress) === 6 ? 'udp6' : 'udp4');
     let closed = false;
     const close = () => {

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import { isValidTargetHost } from '@tunnelgate/proxy-protocols';
 import type { OwnBufferReader } from './own-buffer-reader';
+import { UpstreamError } from './upstream-error';
 
 export interface Target {
   /** A host name or an IP address. */
@@ -19,4 +21,13 @@ export function authority(target: Target): string {
   return target.host.includes(':')
     ? `[${target.host}]:${target.port}`
     : `${target.host}:${target.port}`;
+}
+
+/**
+ * The device-side writers' own check (the listeners check first): a request line or SOCKS5
+ * DOMAINNAME is only ever written for a host name or IP literal.
+ */
+export function refuseInvalidTarget(target: Target): void {
+  if (!isValidTargetHost(target.host))
+    throw new UpstreamError('BAD_TARGET', 'the destination is not a valid host name or address');
 }

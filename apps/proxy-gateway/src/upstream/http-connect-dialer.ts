@@ -1,5 +1,5 @@
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
-import { authority, type Dialer } from './dialer';
+import { authority, refuseInvalidTarget, type Dialer } from './dialer';
 import { readAnswer, tcpConnect } from './tcp-connect';
 import { UpstreamError } from './upstream-error';
 
@@ -22,6 +22,7 @@ export function httpConnectDialer(
     ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.credentials.username}:${proxy.credentials.password}`).toString('base64')}\r\n`
     : '';
   return async (target, reader) => {
+    refuseInvalidTarget(target);
     const startedAt = Date.now();
     const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
     const where = authority(target);

@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
-import type { Dialer, Target } from './dialer';
+import { refuseInvalidTarget, type Dialer, type Target } from './dialer';
 import type { OwnBufferReader } from './own-buffer-reader';
 import { readAnswer, tcpConnect } from './tcp-connect';
 import { UpstreamError } from './upstream-error';
@@ -77,6 +77,7 @@ export async function socks5Negotiate(
   timeoutMs: number,
   reader?: OwnBufferReader,
 ): Promise<{ socket: Socket; reply: Buffer }> {
+  refuseInvalidTarget(target);
   const deadline = Date.now() + timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
   const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);

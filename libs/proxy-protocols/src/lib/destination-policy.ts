@@ -72,8 +72,19 @@ export function destinationPolicy(
     if (inCidrs(address, allowed)) return undefined;
     const range = address.range();
     if (BLOCKED_RANGES.has(range)) return `${ip} is ${range}`;
+    // Every other IPv4-embedding form (NAT64, 6to4, Teredo, SIIT) has a range name of its own.
     if (address.kind() === 'ipv6' && range !== 'unicast') return `${ip} is ${range}`;
+    if (address.kind() === 'ipv6' && isIpv4Compatible(address as ipaddr.IPv6))
+      return `${ip} is IPv4-compatible IPv6`;
     if (inCidrs(address, blocked)) return `${ip} is inside the relay's own networks`;
     return undefined;
   };
+}
+
+/**
+ * ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated): ipaddr.js calls it unicast, yet a stack that still
+ * routes it reaches the IPv4 address inside (::7f00:1 is 127.0.0.1).
+ */
+function isIpv4Compatible(address: ipaddr.IPv6): boolean {
+  return address.parts.slice(0, 6).every((part) => part === 0);
 }

@@ -1,0 +1,355 @@
+import { waitFor } from '@tunnelgate/netns-testing';
+import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
+import { Agent, createServer as createHttpServer, request, type Server } from 'node:http';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { GatewayInstance } from './support/gateway-instance';
+import {
+  closed,
+  connected,
+  connectTunnel,
+  domainAddress,
+  readBytes,
+  socks5Connect,
+} from './support/raw-clients';
+import { Socks5UdpClient } from './support/socks5-udp-client';
+import { TunnelApiProcess } from './support/tunnel-api-process';
+
+// The attacks of issue 25 that a customer or a phone can make through the gateway, each on real
+// sockets: tunnel-api (a real process), the relay gateway, an honest phone (a gateway in device
+// mode on 127.0.0.2), hostile phones (raw servers on 127.0.0.4 and 127.0.0.5) and an origin on
+// 127.0.0.1 that records which of its connections served whom.
+jest.setTimeout(30_000);
+
+const api = new TunnelApiProcess();
+const phone = new GatewayInstance({
+  TUNNELGATE_GATEWAY_MODE: 'device',
+  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+});
+let relay: GatewayInstance;
+const PASSWORD = 'correct horse battery';
+
+/** The origin: each request's Host, and the origin-side connection (its client port) it came on. */
+class Origin {
+  readonly requests: { host: string; via: number; who: string; path: string; socket: Socket }[] =
+    [];
+  server!: Server;
+
+  async start(): Promise<this> {
+    this.server = createHttpServer((req, res) => {
+      this.requests.push({
+        host: req.headers.host ?? '',
+        via: req.socket.remotePort ?? 0,
+        who: String(req.headers['x-who'] ?? ''),
+        path: req.url ?? '',
+        socket: req.socket,
+      });
+      const size = Number(/^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 5);
+      res.writeHead(200, { 'content-length': size });
+      // A large body is written as the client takes it, so a stalled download holds the origin.
+      const block = Buffer.alloc(64 * 1024, 'x');
+      let left = size;
+      const pump = () => {
+        while (left > 0) {
+          const part = block.subarray(0, Math.min(left, block.length));
+          left -= part.length;
+          if (!res.write(part)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+const origin = new Origin();
+
+const basic = (user: string) => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
+const usedBytes = async (id: string) =>
+  Number((await api.call('GET', `/v1/accounts/${id}/usage`)).body['usedBytes']);
+
+async function device(id: string, vpnIp: string, ports: Record<string, number>): Promise<void> {
+  const put = await api.call('PUT', `/v1/devices/${id}`, {
+    name: id,
+    vpnIp,
+    basePort: null,
+    ...ports,
+  });
+  expect(put.status).toBe(200);
+  expect((await api.call('POST', `/v1/devices/${id}/connected`)).status).toBeLessThan(300);
+}
+
+async function account(id: string, deviceId: string, fields: Record<string, unknown> = {}) {
+  const created = await api.call('POST', '/v1/accounts', {
+    id,
+    username: id,
+    password: PASSWORD,
+    deviceId,
+    protocols: ['http', 'socks5'],
+    ...fields,
+  });
+  expect(created.status).toBe(201);
+  const gate = relay.service.gate as unknown as { directory: { account(id: string): unknown } };
+  await waitFor(
+    async () => gate.directory.account(id) !== undefined,
+    `account ${id} at the gateway`,
+  );
+}
+
+/** One HTTP/1.1 exchange on a raw kept-alive socket: the status and the body's length. */
+function exchange(socket: Socket, head: string): Promise<{ status: number; length: number }> {
+  return new Promise((resolve) => {
+    let received = Buffer.alloc(0);
+    const finish = (answer: { status: number; length: number }) => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      resolve(answer);
+    };
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const text = received.subarray(0, end).toString('latin1');
+      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? 0);
+      if (received.length >= end + 4 + length)
+        finish({ status: Number(text.split(' ')[1]), length });
+    };
+    const onClose = () => finish({ status: 0, length: 0 });
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.write(head);
+  });
+}
+
+/** A phone whose proxy answers every CONNECT with 200 and records every byte it is sent. */
+async function recordingPhone(): Promise<{ server: NetServer; received: () => string }> {
+  let received = '';
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n'))
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.5', resolve));
+  return { server, received: () => received };
+}
+
+beforeAll(async () => {
+  await origin.start();
+  await api.start();
+  await phone.start();
+  await device('dev-honest', '127.0.0.2', {
+    httpPort: phone.port('http'),
+    socksPort: phone.port('socks5'),
+  });
+  relay = await new GatewayInstance({
+    TUNNELGATE_API_URL: api.url,
+    TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+    TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: '200',
+    TUNNELGATE_GATEWAY_UDP_PORTS: '47200-47203',
+  }).start();
+  await account('alice', 'dev-honest');
+  await account('bob', 'dev-honest');
+}, 30_000);
+
+afterAll(async () => {
+  await relay?.close();
+  await phone.close();
+  await api.remove();
+  origin.close();
+});
+
+describe('a hostile phone', () => {
+  let victim: DatagramSocket;
+  let phoneRelay: DatagramSocket;
+  let hostile: NetServer;
+  const reached = { victim: [] as string[], phone: [] as string[] };
+
+  beforeAll(async () => {
+    // A UDP service on the relay host's loopback, and the phone's own UDP relay on the same port.
+    victim = createSocket('udp4');
+    victim.on('message', (message, from) => {
+      reached.victim.push(message.toString());
+      victim.send('secret from the relay host', from.port, from.address);
+    });
+    await new Promise<void>((resolve) => victim.bind(0, '127.0.0.1', resolve));
+    const port = victim.address().port;
+    phoneRelay = createSocket('udp4');
+    phoneRelay.on('message', (message) => reached.phone.push(message.toString()));
+    await new Promise<void>((resolve) => phoneRelay.bind(port, '127.0.0.4', resolve));
+    // Its SOCKS5 proxy names the relay host's service as the association's relay.
+    hostile = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write(Buffer.from([5, 0]));
+        socket.once('data', () =>
+          socket.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, port >> 8, port & 0xff])),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.4', resolve));
+    await device('dev-hostile', '127.0.0.4', {
+      socksPort: (hostile.address() as AddressInfo).port,
+    });
+    await account('mallory', 'dev-hostile');
+  });
+
+  afterAll(() => {
+    victim.close();
+    phoneRelay.close();
+    hostile.close();
+  });
+
+  it("cannot point a customer's datagrams at the relay host's loopback (row 1)", async () => {
+    const { reply, client } = await Socks5UdpClient.associate(relay.port('socks5'), {
+      username: 'mallory',
+      password: PASSWORD,
+    });
+    expect(reply).toBe(0);
+    if (!client) return;
+    client.send('198.51.100.7', 53, Buffer.from('query'));
+    // The datagram goes to the phone's own address, on the port it named.
+    await waitFor(async () => reached.phone.length > 0, "the datagram at the phone's address");
+    expect(reached.phone[0]).toContain('query');
+    expect(reached.victim).toEqual([]);
+    expect(await client.next(300)).toBeUndefined();
+    client.close();
+  });
+});
+
+describe('a customer', () => {
+  it('cannot smuggle a request to the phone in a SOCKS5 DOMAINNAME or a CONNECT target (row 5)', async () => {
+    const recorder = await recordingPhone();
+    await device('dev-recorder', '127.0.0.5', {
+      httpPort: (recorder.server.address() as AddressInfo).port,
+    });
+    await account('carol', 'dev-recorder');
+    const smuggled =
+      'a.test:80 HTTP/1.1\r\nHost: a.test\r\n\r\nGET http://internal/ HTTP/1.1\r\nX:';
+    const socks = await socks5Connect(relay.port('socks5'), domainAddress(smuggled), 80, {
+      username: 'carol',
+      password: PASSWORD,
+    });
+    expect(socks.reply).toBe(0x04);
+    socks.socket.destroy();
+    for (const target of ['a"b.test:80', 'a@b.test:80', 'a..b.test:80']) {
+      const tunnel = await connectTunnel(relay.port('http'), target, `carol:${PASSWORD}`);
+      expect(tunnel.status).toBe('HTTP/1.1 400 Bad Request');
+      tunnel.socket.destroy();
+    }
+    // The phone was never asked anything; an honest name still reaches it.
+    expect(recorder.received()).toBe('');
+    const fine = await connectTunnel(relay.port('http'), 'ok.test:80', `carol:${PASSWORD}`);
+    expect(fine.status).toBe('HTTP/1.1 200 Connection Established');
+    expect(recorder.received()).toMatch(/^CONNECT ok\.test:80 HTTP\/1\.1\r\nHost: ok\.test:80\r\n/);
+    fine.socket.destroy();
+    recorder.server.close();
+  });
+
+  it('cannot move a kept-alive connection to another account by its whitelist (row 6)', async () => {
+    await account('whitelisted', 'dev-honest', { cidrWhitelist: ['127.0.0.1/32'] });
+    const whitelistedBefore = await usedBytes('whitelisted');
+    const socket = await connected(relay.port('http'));
+    socket.on('error', () => undefined);
+    const get = (auth: string) =>
+      `GET http://127.0.0.1:${origin.port}/bytes/200000 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`;
+    expect(await exchange(socket, get(`Proxy-Authorization: ${basic('alice')}\r\n`))).toEqual({
+      status: 200,
+      length: 200_000,
+    });
+    // Later bare requests stay alice's, though the source address is the other account's.
+    expect(await exchange(socket, get(''))).toMatchObject({ status: 200 });
+    const gate = relay.service.gate as unknown as { registry: { countFor(id: string): number } };
+    expect(gate.registry.countFor('alice')).toBe(1);
+    expect(gate.registry.countFor('whitelisted')).toBe(0);
+    // Another account's credentials on the same connection are refused.
+    const other = await exchange(socket, get(`Proxy-Authorization: ${basic('bob')}\r\n`));
+    expect(other.status).toBe(403);
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await usedBytes('whitelisted')).toBe(whitelistedBefore);
+  });
+
+  it('never shares an upstream connection with another account (row 7)', async () => {
+    const agents = [new Agent({ keepAlive: true }), new Agent({ keepAlive: true })];
+    const fetchAs = (user: string, agent: Agent) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: relay.port('http'),
+            path: `http://127.0.0.1:${origin.port}/bytes/10`,
+            headers: { 'proxy-authorization': basic(user), 'x-who': user },
+            agent,
+          },
+          (res) => res.resume().once('end', resolve),
+        );
+        req.once('error', reject);
+        req.end();
+      });
+    const before = origin.requests.length;
+    for (let i = 0; i < 3; i++) {
+      await fetchAs('alice', agents[0] as Agent);
+      await fetchAs('bob', agents[1] as Agent);
+    }
+    const served = origin.requests.slice(before);
+    const via = (who: string) => new Set(served.filter((r) => r.who === who).map((r) => r.via));
+    // Each customer's kept-alive connection keeps its own upstream...
+    expect(via('alice').size).toBe(1);
+    expect(via('bob').size).toBe(1);
+    // ...and never the other's.
+    expect([...via('alice')].some((port) => via('bob').has(port))).toBe(false);
+    for (const agent of agents) agent.destroy();
+  });
+
+  it('stops a forwarded download at once when the client leaves mid-response (row 2)', async () => {
+    const socket = await connected(relay.port('http'));
+    socket.on('error', () => undefined);
+    const path = `/bytes/${512 * 1024 * 1024}`;
+    socket.write(
+      `GET http://127.0.0.1:${origin.port}${path} HTTP/1.1\r\n` +
+        `Host: x\r\nProxy-Authorization: ${basic('alice')}\r\n\r\n`,
+    );
+    await readBytes(socket, 256 * 1024);
+    const serving = origin.requests.find((r) => r.path === path)?.socket;
+    expect(serving?.destroyed).toBe(false);
+    socket.destroy();
+    // The device tunnel and the origin connection behind it close with the client.
+    await waitFor(async () => serving?.destroyed === true, 'the origin connection closed', 5000);
+  });
+
+  it('has the Host header rewritten from the absolute URI (row 10)', async () => {
+    const before = origin.requests.length;
+    const socket = await connected(relay.port('http'));
+    socket.on('error', () => undefined);
+    const answer = await exchange(
+      socket,
+      `GET http://127.0.0.1:${origin.port}/bytes/1 HTTP/1.1\r\nHost: intranet.corp\r\n` +
+        `Proxy-Authorization: ${basic('alice')}\r\n\r\n`,
+    );
+    expect(answer.status).toBe(200);
+    expect(origin.requests[before]?.host).toBe(`127.0.0.1:${origin.port}`);
+    socket.destroy();
+  });
+
+  it("cannot reach the phone's loopback through an IPv4-compatible IPv6 address (row 11)", async () => {
+    for (const target of ['[::7f00:1]:80', '[::a9fe:a9fe]:80', '[64:ff9b::7f00:1]:80']) {
+      const tunnel = await connectTunnel(phone.port('http'), target, undefined, '127.0.0.2');
+      expect(tunnel.status).toBe('HTTP/1.1 403 Forbidden');
+      expect(await closed(tunnel.socket, 2000)).toBe(true);
+    }
+  });
+});
