@@ -30,7 +30,9 @@ process.stdout.write(String((used.user + used.system) / (2 * n)));
 `;
 
 const run = (variant) =>
-  Number(execFileSync(process.execPath, ['-e', CHILD, variant, String(SOCKETS)], { encoding: 'utf8' }));
+  Number(
+    execFileSync(process.execPath, ['-e', CHILD, variant, String(SOCKETS)], { encoding: 'utf8' }),
+  );
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 const cold = [];
@@ -40,7 +42,9 @@ for (let round = 0; round < ROUNDS; round++) {
   warm.push(run('warm'));
 }
 const fmt = (values) => values.map((v) => v.toFixed(2)).join(' ');
-console.log(`node ${process.version}: µs of CPU per new net.Socket, ${ROUNDS} rounds of ${SOCKETS}×2`);
+console.log(
+  `node ${process.version}: µs of CPU per new net.Socket, ${ROUNDS} rounds of ${SOCKETS}×2`,
+);
 console.log(`  cold   ${fmt(cold)}  median ${median(cold).toFixed(2)}`);
 console.log(`  warmed ${fmt(warm)}  median ${median(warm).toFixed(2)}`);
 console.log(`  cold / warmed: ${(median(cold) / median(warm)).toFixed(2)}`);

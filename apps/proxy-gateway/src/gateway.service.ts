@@ -75,6 +75,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       const token = readSecretFile('proxy-gateway', 'TUNNELGATE_API_TOKEN_FILE', config.tokenFile);
       this.api = new ApiClient(config.apiUrl, token, config.timeouts.connectMs);
       const directory = new RelayDirectory(this.api, log);
+      directory.on('recordSkipped', (kind) =>
+        metrics.errors.inc({ kind: `watch_bad_${kind}_record` }),
+      );
       const meter = new UsageMeter(this.api, directory, this.registry, config.usageFlushMs, log);
       this.gate = new RelayGatekeeper(directory, this.api, this.registry, meter, config, log);
     } else {

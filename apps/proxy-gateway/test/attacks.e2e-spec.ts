@@ -1,4 +1,6 @@
 import { waitFor } from '@tunnelgate/netns-testing';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { Agent, createServer as createHttpServer, request, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
@@ -351,5 +353,83 @@ describe('a customer', () => {
       expect(tunnel.status).toBe('HTTP/1.1 403 Forbidden');
       expect(await closed(tunnel.socket, 2000)).toBe(true);
     }
+  });
+});
+
+describe('the API, with the token', () => {
+  it('refuses usage reports beyond safe bounds, and saturates totals (row 8)', async () => {
+    for (const bytes of [2 ** 53 - 1, -1, 1.5, 2 ** 40 + 1]) {
+      const report = await api.call('POST', '/v1/usage', {
+        entries: [{ accountId: 'alice', bytes }],
+      });
+      expect(report.status).toBe(400);
+    }
+    expect(await usedBytes('alice')).toBeLessThan(2 ** 40);
+  });
+
+  it('keeps serving when one stored record is out of bounds, refusing just that one (row 8)', async () => {
+    await account('corrupt', 'dev-honest');
+    // What an older release let a token holder do: a counter no Number holds exactly.
+    const db = new Database(join(api.dir, 'store.db'));
+    db.prepare('UPDATE accounts SET used_bytes = ? WHERE id = ?').run(2 ** 54, 'corrupt');
+    db.close();
+    const fresh = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+    }).start();
+    try {
+      expect(await fresh.metrics()).toMatch(
+        /tunnelgate_gateway_errors_total\{kind="watch_bad_account_record",[^}]*\} [1-9]/,
+      );
+      const refused = await connectTunnel(
+        fresh.port('http'),
+        '127.0.0.1:80',
+        `corrupt:${PASSWORD}`,
+      );
+      expect(refused.status).toBe('HTTP/1.1 503 Service Unavailable');
+      refused.socket.destroy();
+      const served = await connectTunnel(
+        fresh.port('http'),
+        `127.0.0.1:${origin.port}`,
+        `alice:${PASSWORD}`,
+      );
+      expect(served.status).toBe('HTTP/1.1 200 Connection Established');
+      served.socket.destroy();
+    } finally {
+      await fresh.close();
+      await api.call('DELETE', '/v1/accounts/corrupt');
+    }
+  });
+
+  it("refuses device ports on the relay's own or another device's, and well-known ones (row 9)", async () => {
+    const put = (id: string, basePort: number) =>
+      api.call('PUT', `/v1/devices/${id}`, { name: id, vpnIp: '127.0.0.9', basePort });
+    expect((await put('dev-ssh', 22)).status).toBe(400);
+    expect((await put('dev-openvpn', 1192)).status).toBe(400);
+    expect((await put('dev-proxy', 3127)).status).toBe(400);
+    expect((await put('dev-one', 21000)).status).toBe(200);
+    expect((await put('dev-one', 21000)).status).toBe(200);
+    const overlap = await put('dev-two', 21002);
+    expect(overlap.status).toBe(409);
+    expect(JSON.stringify(overlap.body)).toMatch(/dev-one/);
+    expect((await put('dev-two', 21003)).status).toBe(200);
+    // Registered at once, only one of two clashing devices gets its ports.
+    const raced = await Promise.all([put('dev-three', 21010), put('dev-four', 21011)]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+
+  it('refuses catch-all whitelists (row 16)', async () => {
+    for (const cidrWhitelist of [['0.0.0.0/0'], ['10.0.0.0/8'], ['::/0'], ['2000::/3']]) {
+      const created = await api.call('POST', '/v1/accounts', {
+        username: 'everyone',
+        password: PASSWORD,
+        deviceId: 'dev-honest',
+        cidrWhitelist,
+      });
+      expect(created.status).toBe(400);
+      expect(JSON.stringify(created.body)).toMatch(/too broad for a whitelist/);
+    }
+    const patched = await api.call('PATCH', '/v1/accounts/alice', { cidrWhitelist: ['0.0.0.0/1'] });
+    expect(patched.status).toBe(400);
   });
 });

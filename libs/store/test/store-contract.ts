@@ -1,4 +1,4 @@
-import type { Change } from '@tunnelgate/sessions';
+import { MAX_BYTE_COUNT, type Change } from '@tunnelgate/sessions';
 import { isStoreError, type Store } from '../src';
 import { aDevice, aSession, anAccount } from '@tunnelgate/sessions/testing';
 
@@ -124,6 +124,15 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         await expect(store.accounts.addUsedBytes('a1', -5)).rejects.toMatchObject({
           code: 'CORRUPT_RECORD',
         });
+      });
+
+      it('saturates a counter at MAX_BYTE_COUNT, so the account always decodes', async () => {
+        await store.accounts.create(anAccount({ id: 'a1' }));
+        const huge = Number.MAX_SAFE_INTEGER;
+        expect(await store.accounts.addUsedBytes('a1', huge)).toBe(MAX_BYTE_COUNT);
+        expect(await store.accounts.addUsedBytes('a1', huge)).toBe(MAX_BYTE_COUNT);
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(MAX_BYTE_COUNT);
+        expect((await store.accounts.list({ limit: 10 })).items).toHaveLength(1);
       });
 
       it('refuses to store an invalid record', async () => {

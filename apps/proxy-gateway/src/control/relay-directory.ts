@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import {
   API_ROUTES,
-  watchLineSchema,
+  WATCH_RECORD_SCHEMAS,
+  watchEnvelopeSchema,
   type ClientSession,
   type Device,
   type PublicAccount,
-  type WatchLine,
+  type WatchEnvelope,
+  type WatchKind,
 } from '@tunnelgate/sessions';
 import { ApiRefusal, type ApiClient } from './api-client';
 
@@ -19,7 +21,15 @@ export interface DirectoryEvents {
   sessionEnded: [session: ClientSession];
   /** A device changed or went away. */
   device: [after: Device | undefined, id: string];
+  /** A record that did not decode was skipped (its id, if it had one, is treated as gone). */
+  recordSkipped: [kind: WatchKind];
 }
+
+type WatchRecord<K extends WatchKind> = {
+  session: ClientSession;
+  account: PublicAccount;
+  device: Device;
+}[K];
 
 /** How long without a line (heartbeats come every 15 s) before the watch is deemed dead. */
 const SILENCE_MS = 45_000;
@@ -164,9 +174,9 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
   }
 
   private apply(text: string): void {
-    let line: WatchLine;
+    let line: WatchEnvelope;
     try {
-      line = watchLineSchema.parse(JSON.parse(text));
+      line = watchEnvelopeSchema.parse(JSON.parse(text));
     } catch (error) {
       this.log({
         level: 'error',
@@ -194,16 +204,46 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
     }
   }
 
-  private applySnapshot(line: Extract<WatchLine, { type: 'snapshot' }>): void {
+  /**
+   * One record, decoded on its own: a record that does not decode (a corrupt or out-of-bounds
+   * value in the store) is skipped loudly, and never stops the gateway from loading the rest.
+   */
+  private decode<K extends WatchKind>(kind: K, value: unknown): WatchRecord<K> | undefined {
+    const result = WATCH_RECORD_SCHEMAS[kind].safeParse(value);
+    if (result.success) return result.data as WatchRecord<K>;
+    const id = (value as { id?: unknown } | null)?.id;
+    this.log({
+      level: 'error',
+      message: 'skipped a watch record that does not decode',
+      kind,
+      id: typeof id === 'string' ? id.slice(0, 64) : undefined,
+      error: result.error.message.slice(0, 500),
+    });
+    this.emit('recordSkipped', kind);
+    return undefined;
+  }
+
+  private decodeAll<K extends WatchKind>(kind: K, values: unknown[] | undefined): WatchRecord<K>[] {
+    const records: WatchRecord<K>[] = [];
+    for (const value of values ?? []) {
+      const record = this.decode(kind, value);
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  private applySnapshot(line: Extract<WatchEnvelope, { type: 'snapshot' }>): void {
     const previousAccounts = new Map(this.accountsById);
     const previousSessions = new Map(this.sessionsByVpnIp);
     this.accountsById.clear();
     this.accountsByName.clear();
     this.devicesById.clear();
     this.sessionsByVpnIp.clear();
-    for (const account of line.accounts ?? []) this.putAccount(account);
-    for (const device of line.devices ?? []) this.devicesById.set(device.id, device);
-    for (const session of line.sessions ?? []) this.sessionsByVpnIp.set(session.vpnIp, session);
+    for (const account of this.decodeAll('account', line.accounts)) this.putAccount(account);
+    for (const device of this.decodeAll('device', line.devices))
+      this.devicesById.set(device.id, device);
+    for (const session of this.decodeAll('session', line.sessions))
+      this.sessionsByVpnIp.set(session.vpnIp, session);
     this.revision = line.revision;
     this.synced = true;
     this.onFirstSnapshot();
@@ -219,22 +259,33 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
         this.emit('sessionEnded', session);
   }
 
-  private applyChange(line: Extract<WatchLine, { type: 'change' }>): void {
+  /** A change whose record does not decode counts as a deletion: what the gateway cannot
+   * read, it does not serve. */
+  private applyChange(line: Extract<WatchEnvelope, { type: 'change' }>): void {
+    const id = (line.value as { id?: unknown } | null)?.id;
     switch (line.kind) {
       case 'account': {
-        const before = this.accountsById.get(line.value.id);
-        if (line.op === 'deleted') this.removeAccount(line.value.id);
-        else this.putAccount(line.value);
-        this.emit('account', before, this.accountsById.get(line.value.id));
+        const account = this.decode('account', line.value);
+        const accountId = account?.id ?? (typeof id === 'string' ? id : undefined);
+        if (accountId === undefined) return;
+        const before = this.accountsById.get(accountId);
+        if (line.op === 'deleted' || !account) this.removeAccount(accountId);
+        else this.putAccount(account);
+        this.emit('account', before, this.accountsById.get(accountId));
         return;
       }
-      case 'device':
-        if (line.op === 'deleted') this.devicesById.delete(line.value.id);
-        else this.devicesById.set(line.value.id, line.value);
-        this.emit('device', this.devicesById.get(line.value.id), line.value.id);
+      case 'device': {
+        const device = this.decode('device', line.value);
+        const deviceId = device?.id ?? (typeof id === 'string' ? id : undefined);
+        if (deviceId === undefined) return;
+        if (line.op === 'deleted' || !device) this.devicesById.delete(deviceId);
+        else this.devicesById.set(deviceId, device);
+        this.emit('device', this.devicesById.get(deviceId), deviceId);
         return;
+      }
       case 'session': {
-        const session = line.value;
+        const session = this.decode('session', line.value);
+        if (!session) return;
         const current = this.sessionsByVpnIp.get(session.vpnIp);
         if (line.op !== 'deleted' && session.state === 'active') {
           this.sessionsByVpnIp.set(session.vpnIp, session);

@@ -5,6 +5,7 @@ import {
   intField,
   logLevelField,
   parseEnv,
+  portListField,
   type Env,
   describeEnv,
 } from '@tunnelgate/config';
@@ -39,6 +40,9 @@ const schema = z.pipe(
     ),
     TUNNELGATE_DEVICE_SUBNET: z._default(z.cidrv4(), '192.168.255.0/24'),
     TUNNELGATE_TRANSPARENT_PORT: intField(12345, 1, 65535),
+    // The relay's own public ports, which no device's basePort range may take (the OpenVPN,
+    // API and transparent ports are added to them).
+    TUNNELGATE_RESERVED_PORTS: portListField('1080,1194,3128,8080-8081,9090-9091'),
     TUNNELGATE_CUSTOMER_DNS: z._default(
       z
         .string()
@@ -84,6 +88,14 @@ const schema = z.pipe(
               port: Number(env.TUNNELGATE_CUSTOMER_DNS.slice('redirect:'.length)),
             },
     } satisfies FirewallSettings as FirewallSettings,
+    reservedPorts: [
+      ...env.TUNNELGATE_RESERVED_PORTS,
+      ...[
+        env.TUNNELGATE_OPENVPN_PORT,
+        env.TUNNELGATE_API_LISTEN.port,
+        env.TUNNELGATE_TRANSPARENT_PORT,
+      ].map((port) => ({ from: port, to: port })),
+    ],
     openvpn: {
       remote: env.TUNNELGATE_OPENVPN_REMOTE,
       port: env.TUNNELGATE_OPENVPN_PORT,

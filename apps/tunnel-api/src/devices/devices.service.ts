@@ -1,5 +1,10 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Device, DeviceUpsertRequest, PublicDevice } from '@tunnelgate/sessions';
+import {
+  basePortClash,
+  type Device,
+  type DeviceUpsertRequest,
+  type PublicDevice,
+} from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { FirewallService } from '../firewall/firewall.service';
@@ -19,6 +24,8 @@ export function toPublicDevice(device: Device): PublicDevice {
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Devices');
   private sweeper: NodeJS.Timeout | undefined;
+  /** Upserts one at a time, so two devices cannot claim overlapping ports at once. */
+  private upserts: Promise<unknown> = Promise.resolve();
 
   constructor(
     @InjectStore() private readonly store: Store,
@@ -36,7 +43,30 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
-  async upsert(id: string, request: Required<DeviceUpsertRequest>): Promise<PublicDevice> {
+  upsert(id: string, request: Required<DeviceUpsertRequest>): Promise<PublicDevice> {
+    const done = this.upserts.then(() => this.upsertNow(id, request));
+    this.upserts = done.catch(() => undefined);
+    return done;
+  }
+
+  private async upsertNow(
+    id: string,
+    request: Required<DeviceUpsertRequest>,
+  ): Promise<PublicDevice> {
+    if (request.basePort !== null) {
+      const clash = basePortClash(
+        id,
+        request.basePort,
+        await this.store.devices.list(),
+        this.config.reservedPorts,
+      );
+      if (clash?.with === 'device')
+        throw new ApiError('CONFLICT', `basePort ${request.basePort}: ${clash.message}`);
+      if (clash)
+        throw new ApiError('VALIDATION_FAILED', `basePort ${request.basePort}: ${clash.message}`, [
+          `basePort: ${clash.message}`,
+        ]);
+    }
     const now = new Date().toISOString();
     const current = await this.store.devices.get(id);
     const device = await this.store.devices.put({

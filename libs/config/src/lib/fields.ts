@@ -113,3 +113,31 @@ export function portRangeField(defaultValue: string) {
     }),
   );
 }
+
+/** Comma-separated ports and inclusive `from-to` ranges (`1194,3128,8080-8081`). */
+export function portListField(defaultValue: string) {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): PortRange[] => {
+      const ranges: PortRange[] = [];
+      const bad: string[] = [];
+      for (const part of text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+        const from = Number(match?.[1]);
+        const to = Number(match?.[2] ?? match?.[1]);
+        if (match && from >= 1 && from <= to && to <= 65535) ranges.push({ from, to });
+        else bad.push(part);
+      }
+      if (bad.length === 0) return ranges;
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected ports or from-to ranges (1-65535), comma-separated; bad: ${bad.join(', ')}`,
+        input: text,
+      });
+      return z.NEVER;
+    }),
+  );
+}

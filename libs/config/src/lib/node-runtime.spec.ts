@@ -24,7 +24,9 @@ describe('the Node runtime', () => {
 
   it('refuses another major line with a message that says what to do', () => {
     expect(unsupportedNodeReason(`${SUPPORTED_NODE_MAJOR}.0.1`)).toBeUndefined();
-    expect(unsupportedNodeReason('20.20.2')).toMatch(/needs Node 24 LTS and this is Node 20\.20\.2/);
+    expect(unsupportedNodeReason('20.20.2')).toMatch(
+      /needs Node 24 LTS and this is Node 20\.20\.2/,
+    );
     expect(unsupportedNodeReason('26.1.0')).toMatch(/\.node-version/);
   });
 });

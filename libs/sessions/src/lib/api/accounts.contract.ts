@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import {
-  cidrWhitelistSchema,
+  cidrWhitelistRequestSchema,
   maxConnectionsSchema,
   PROXY_PROTOCOLS,
   protocolsSchema,
@@ -16,7 +16,7 @@ export const accountCreateRequestSchema = z.strictObject({
   password: passwordSchema,
   deviceId: idSchema,
   protocols: z._default(protocolsSchema, () => [...PROXY_PROTOCOLS]),
-  cidrWhitelist: z._default(cidrWhitelistSchema, () => []),
+  cidrWhitelist: z._default(cidrWhitelistRequestSchema, () => []),
   quotaBytes: z._default(z.nullable(byteCountSchema), null),
   maxConnections: z._default(z.nullable(maxConnectionsSchema), null),
   enabled: z._default(z.boolean(), true),
@@ -28,7 +28,7 @@ export const accountUpdateRequestSchema = z
   .strictObject({
     deviceId: z.optional(idSchema),
     protocols: z.optional(protocolsSchema),
-    cidrWhitelist: z.optional(cidrWhitelistSchema),
+    cidrWhitelist: z.optional(cidrWhitelistRequestSchema),
     quotaBytes: z.optional(z.nullable(byteCountSchema)),
     maxConnections: z.optional(z.nullable(maxConnectionsSchema)),
     enabled: z.optional(z.boolean()),

@@ -5,9 +5,9 @@ import { clientSessionSchema } from '../models/client-session';
 import { deviceSchema } from '../models/device';
 import {
   boundedString,
-  byteCountSchema,
   idSchema,
   ipSchema,
+  reportedBytesSchema,
   usernameSchema,
 } from '../models/primitives';
 
@@ -77,6 +77,37 @@ export const watchLineSchema = z.discriminatedUnion('type', [
 ]);
 export type WatchLine = z.infer<typeof watchLineSchema>;
 
+/** The schema of each kind of record a watch line carries. */
+export const WATCH_RECORD_SCHEMAS = {
+  session: clientSessionSchema,
+  account: publicAccountSchema,
+  device: deviceSchema,
+} as const;
+
+/**
+ * A watch line with its records left undecoded: a reader decodes each record on its own
+ * (`WATCH_RECORD_SCHEMAS`), so that one bad record costs that record, never the whole stream.
+ */
+export const watchEnvelopeSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('snapshot'),
+    revision: z.number(),
+    sessions: z.optional(z.array(z.unknown())),
+    accounts: z.optional(z.array(z.unknown())),
+    devices: z.optional(z.array(z.unknown())),
+  }),
+  z.object({
+    type: z.literal('change'),
+    revision: z.number(),
+    kind: z.enum(WATCH_KINDS),
+    op: z.enum(CHANGE_OPS),
+    value: z.unknown(),
+  }),
+  z.object({ type: z.literal('heartbeat'), revision: z.number() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type WatchEnvelope = z.infer<typeof watchEnvelopeSchema>;
+
 export const GATEWAY_PROTOCOLS = ['http', 'socks5'] as const;
 export type GatewayProtocol = (typeof GATEWAY_PROTOCOLS)[number];
 
@@ -94,7 +125,7 @@ export type ProxyAuthResponse = z.infer<typeof proxyAuthResponseSchema>;
 /** POST /v1/usage — bytes the gateway relayed per account since its last report. */
 export const usageReportRequestSchema = z.strictObject({
   entries: z
-    .array(z.strictObject({ accountId: idSchema, bytes: byteCountSchema }))
+    .array(z.strictObject({ accountId: idSchema, bytes: reportedBytesSchema }))
     .check(z.minLength(1), z.maxLength(10_000)),
 });
 export type UsageReportRequest = z.infer<typeof usageReportRequestSchema>;

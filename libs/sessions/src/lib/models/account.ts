@@ -22,7 +22,23 @@ export const passwordHashSchema = z
 export const protocolsSchema = z
   .array(z.enum(PROXY_PROTOCOLS))
   .check(z.minLength(1), z.maxLength(PROXY_PROTOCOLS.length));
+/**
+ * The broadest whitelist entries: /16 for IPv4, /32 for IPv6 (an ISP's allocation). A whitelist
+ * lets its addresses in without a password, so it names the customer's own hosts and networks;
+ * 0.0.0.0/0 would hand the account to everyone.
+ */
+export const WHITELIST_MIN_PREFIX = { ipv4: 16, ipv6: 32 } as const;
+
+const whitelistEntrySchema = cidrSchema.check(
+  z.refine((cidr) => {
+    const [address = '', bits = '0'] = cidr.split('/');
+    const family = address.includes(':') ? 'ipv6' : 'ipv4';
+    return Number(bits) >= WHITELIST_MIN_PREFIX[family];
+  }, `too broad for a whitelist: at least /${WHITELIST_MIN_PREFIX.ipv4} for IPv4 and /${WHITELIST_MIN_PREFIX.ipv6} for IPv6`),
+);
 export const cidrWhitelistSchema = z.array(cidrSchema).check(z.maxLength(256));
+/** What an API request may set: stored records keep decoding whatever an older release let in. */
+export const cidrWhitelistRequestSchema = z.array(whitelistEntrySchema).check(z.maxLength(256));
 export const maxConnectionsSchema = z.int().check(z.minimum(1), z.maximum(1_000_000));
 
 /**

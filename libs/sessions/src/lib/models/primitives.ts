@@ -28,8 +28,19 @@ export const ipSchema = z.union([z.ipv4(), z.ipv6()]);
 export const cidrSchema = z.union([z.cidrv4(), z.cidrv6()]);
 export const portSchema = z.int().check(z.minimum(1), z.maximum(65535));
 
-/** Byte counts: integers, well inside Number's exact range (2^53 bytes is 8 PiB). */
-export const byteCountSchema = z.int().check(z.minimum(0));
+/**
+ * The largest byte count a record holds (4 PiB): counters saturate here, well inside Number's
+ * exact range, so no sum of reports can make a record that no longer decodes.
+ */
+export const MAX_BYTE_COUNT = 2 ** 52;
+/** Byte counts: integers from 0 to MAX_BYTE_COUNT. */
+export const byteCountSchema = z.int().check(z.minimum(0), z.maximum(MAX_BYTE_COUNT));
+/**
+ * The most one usage report may add for one account (1 TiB): gateways report every few seconds,
+ * so a bigger figure is a bug or a lie, never traffic.
+ */
+export const MAX_REPORTED_BYTES = 2 ** 40;
+export const reportedBytesSchema = z.int().check(z.minimum(0), z.maximum(MAX_REPORTED_BYTES));
 
 /** Instants travel as ISO 8601 UTC strings: readable in JSON, in logs and in the store. */
 export const timestampSchema = z.iso.datetime({ offset: false });

@@ -49,8 +49,14 @@ redis.call('PUBLISH', ARGV[8], revision)
 return revision
 `;
 
-/** Adds to an account's counter only while the account exists; nil when it does not. */
+/** Adds to an account's counter only while the account exists (nil when it does not), saturating
+ * at ARGV[2]. */
 export const ADD_USED_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-return redis.call('INCRBY', KEYS[2], ARGV[1])
+local total = redis.call('INCRBY', KEYS[2], ARGV[1])
+if total > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[2])
+  return tonumber(ARGV[2])
+end
+return total
 `;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { accountSchema, type Account, type Page } from '@tunnelgate/sessions';
+import { accountSchema, MAX_BYTE_COUNT, type Account, type Page } from '@tunnelgate/sessions';
 import { decodeRecord, encodeRecord } from '../record-codec';
 import type { AccountPatch, AccountRepository, PageRequest } from '../store';
 import { StoreError } from '../store-error';
@@ -147,7 +147,12 @@ export class RedisAccounts implements AccountRepository {
         `used-bytes delta must be a non-negative integer, got ${delta}`,
       );
     }
-    const total = await this.addUsed(this.keys.account(id), this.keys.accountUsed(id), delta);
+    const total = await this.addUsed(
+      this.keys.account(id),
+      this.keys.accountUsed(id),
+      delta,
+      MAX_BYTE_COUNT,
+    );
     if (total === null) throw new StoreError('NOT_FOUND', `no account ${id}`);
     return Number(total);
   }

@@ -1,4 +1,4 @@
-import { accountSchema, type Account, type Page } from '@tunnelgate/sessions';
+import { accountSchema, MAX_BYTE_COUNT, type Account, type Page } from '@tunnelgate/sessions';
 import { decodeRecord, encodeRecord } from '../record-codec';
 import type { AccountPatch, AccountRepository, PageRequest } from '../store';
 import { StoreError } from '../store-error';
@@ -39,8 +39,9 @@ export class SqliteAccounts implements AccountRepository {
     this.page = db.prepare<[string, number], AccountRow>(
       'SELECT doc, used_bytes FROM accounts WHERE id > ? ORDER BY id LIMIT ?',
     );
-    this.addUsed = db.prepare<[number, string], { used_bytes: number }>(
-      'UPDATE accounts SET used_bytes = used_bytes + ? WHERE id = ? RETURNING used_bytes',
+    // Saturates at MAX_BYTE_COUNT: a counter past it would make a record that never decodes.
+    this.addUsed = db.prepare<[number, number, string], { used_bytes: number }>(
+      'UPDATE accounts SET used_bytes = MIN(used_bytes + ?, ?) WHERE id = ? RETURNING used_bytes',
     );
     this.setUsed = db.prepare('UPDATE accounts SET used_bytes = ? WHERE id = ?');
   }
@@ -119,7 +120,7 @@ export class SqliteAccounts implements AccountRepository {
         `used-bytes delta must be a non-negative integer, got ${delta}`,
       );
     }
-    const row = this.addUsed.get(delta, id);
+    const row = this.addUsed.get(delta, MAX_BYTE_COUNT, id);
     if (!row) throw new StoreError('NOT_FOUND', `no account ${id}`);
     return row.used_bytes;
   }
