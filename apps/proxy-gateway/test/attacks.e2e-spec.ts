@@ -433,3 +433,54 @@ describe('the API, with the token', () => {
     expect(patched.status).toBe(400);
   });
 });
+
+describe('a password guesser', () => {
+  const auth = (username: string, password: string, clientIp: string) =>
+    api.call('POST', '/v1/proxy/auth', { username, password, protocol: 'http', clientIp });
+  /** Password hashes tunnel-api has computed so far. */
+  const hashes = async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    return [
+      ...text.matchAll(/^tunnelgate_password_checks_total\{[^}]*outcome="checked"[^}]*\} (\d+)/gm),
+    ]
+      .map((match) => Number(match[1]))
+      .reduce((sum, count) => sum + count, 0);
+  };
+
+  it('is refused before any hash past the limits, and locks no one out of known places (rows 3, 4)', async () => {
+    await account('target', 'dev-honest');
+    expect((await auth('target', PASSWORD, '203.0.113.10')).status).toBe(200);
+    const before = await hashes();
+    const flood = Array.from({ length: 400 }, (_, i) =>
+      auth('target', `guess number ${i}`, '198.51.100.66'),
+    );
+    // Meanwhile: a customer's first login from a new address, and the target's own from home.
+    const newcomer = auth('bob', PASSWORD, '203.0.113.77');
+    const owner = auth('target', PASSWORD, '203.0.113.10');
+    const answers = await Promise.all(flood);
+    expect((await newcomer).status).toBe(200);
+    expect((await owner).status).toBe(200);
+    const statuses = answers.map((a) => a.status);
+    // The username's limit (10 a minute) refuses the rest with 429, before their hash.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(390);
+    expect(await hashes()).toBeLessThanOrEqual(before + 10 + 2);
+    // A place the target never logged in from is refused while the guessing lasts...
+    expect((await auth('target', PASSWORD, '203.0.113.99')).status).toBe(429);
+    // ...and the guesser's address, now known for failures, for every username.
+    for (let i = 0; i < 12; i++) await auth(`someone${i}`, 'wrong password', '198.51.100.66');
+    expect((await auth('bob', PASSWORD, '198.51.100.66')).status).toBe(429);
+  });
+
+  it('sheds a flood from many addresses fast, and still checks OpenVPN and known customers (row 4)', async () => {
+    const flood = Array.from({ length: 300 }, (_, i) =>
+      auth(`nobody${i}`, 'wrong password', `198.18.${i >> 8}.${i & 0xff}`),
+    );
+    const known = auth('bob', PASSWORD, '203.0.113.77');
+    const answers = await Promise.all(flood);
+    const shed = answers.filter((a) => a.status === 503);
+    expect(shed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(shed[0]?.body)).toMatch(/AUTH_BUSY/);
+    expect((await known).status).toBe(200);
+  });
+});

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AccountAuthenticator } from './accounts/account-authenticator';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
+import { LoginGuard } from './accounts/login-guard';
+import { PasswordCheckQueue } from './accounts/password-check-queue';
 import { PasswordHasher } from './accounts/password-hasher';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { DevicesController } from './devices/devices.controller';
@@ -33,6 +35,8 @@ import { StoreModule } from './store/store.module';
     RelayMetrics,
     ApiTokenGuard,
     PasswordHasher,
+    LoginGuard,
+    PasswordCheckQueue,
     AccountAuthenticator,
     AccountsService,
     DevicesService,

@@ -34,6 +34,16 @@ describe('tunnel-api config', () => {
         transparentPort: 12345,
         customerDns: { kind: 'reject' },
       },
+      reservedPorts: [
+        { from: 1080, to: 1080 },
+        { from: 1194, to: 1194 },
+        { from: 3128, to: 3128 },
+        { from: 8080, to: 8081 },
+        { from: 9090, to: 9091 },
+        { from: 1194, to: 1194 },
+        { from: 8081, to: 8081 },
+        { from: 12345, to: 12345 },
+      ],
       openvpn: {
         remote: undefined,
         port: 1194,
@@ -41,6 +51,7 @@ describe('tunnel-api config', () => {
         caFile: undefined,
         profileTemplate: 'deployments/openvpn/client.ovpn.template',
       },
+      auth: { failuresPerIp: 20, failuresPerUser: 10, concurrency: 4, queue: 32 },
       logLevel: 'info',
     });
     expect(

@@ -246,6 +246,57 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
       });
     });
 
+    describe('login attempts', () => {
+      const limits = (ip: number, user: number) => [
+        { key: 'ip:203.0.113.9', limit: ip },
+        { key: 'user:alice', limit: user },
+      ];
+
+      it('charges every key until one is full, then none, and says which is full', async () => {
+        for (let i = 0; i < 3; i++)
+          expect(await store.loginAttempts.charge(limits(3, 5), 60_000)).toEqual([]);
+        expect(await store.loginAttempts.charge(limits(3, 5), 60_000)).toEqual(['ip:203.0.113.9']);
+        // The refused charge took nothing from the username: two more fit under 5 there.
+        const other = [{ key: 'user:alice', limit: 5 }];
+        expect(await store.loginAttempts.charge(other, 60_000)).toEqual([]);
+        expect(await store.loginAttempts.charge(other, 60_000)).toEqual([]);
+        expect(await store.loginAttempts.charge(other, 60_000)).toEqual(['user:alice']);
+      });
+
+      it('takes refunded attempts back, never below zero', async () => {
+        await store.loginAttempts.charge(limits(2, 9), 60_000);
+        await store.loginAttempts.charge(limits(2, 9), 60_000);
+        await store.loginAttempts.refund(['ip:203.0.113.9', 'ip:203.0.113.9', 'ip:203.0.113.9']);
+        await store.loginAttempts.refund(['ip:never-seen']);
+        expect(await store.loginAttempts.charge(limits(2, 9), 60_000)).toEqual([]);
+        expect(await store.loginAttempts.charge(limits(2, 9), 60_000)).toEqual([]);
+        expect(await store.loginAttempts.charge(limits(2, 9), 60_000)).toEqual(['ip:203.0.113.9']);
+        expect(
+          await store.loginAttempts.charge([{ key: 'ip:never-seen', limit: 1 }], 60_000),
+        ).toEqual([]);
+      });
+
+      it('forgets a window once it has passed', async () => {
+        const key = [{ key: 'ip:198.51.100.1', limit: 1 }];
+        expect(await store.loginAttempts.charge(key, 300)).toEqual([]);
+        expect(await store.loginAttempts.charge(key, 300)).toEqual(['ip:198.51.100.1']);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(await store.loginAttempts.charge(key, 300)).toEqual([]);
+      });
+
+      it('counts one limit across clients, exactly, when they charge at once', async () => {
+        const other = await harness.openSecondClient();
+        others.push(other);
+        const key = [{ key: 'user:bob', limit: 25 }];
+        const results = await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            (i % 2 ? other : store).loginAttempts.charge(key, 60_000),
+          ),
+        );
+        expect(results.filter((full) => full.length === 0)).toHaveLength(25);
+      });
+    });
+
     describe('change feed', () => {
       it('delivers create, update and delete in commit order to a watcher', async () => {
         const start = await store.changes.currentRevision();

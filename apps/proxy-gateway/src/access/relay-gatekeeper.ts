@@ -124,13 +124,25 @@ export class RelayGatekeeper implements Gatekeeper {
     const key = `${credentials.username}\0${createHash('sha256').update(credentials.password).digest('base64')}`;
     let accountId = this.authCache.get(key);
     if (!accountId) {
-      const limited = await this.failures.get(clientIp);
-      if (limited && limited.consumedPoints >= this.config.authFailuresPerMinute)
+      // Charged before the check (and given back after a success): a flood of guesses from one
+      // address is refused here, without a request to tunnel-api, once it has used its share.
+      const charged = await this.failures.consume(clientIp).then(
+        () => true,
+        () => false,
+      );
+      if (!charged)
         throw new AccessRefused(
           'rate-limited',
           'too many failed logins from this address; wait a minute',
         );
-      accountId = await this.verify(credentials, protocol, clientIp);
+      const checked = await this.verify(credentials, protocol, clientIp).catch(
+        (error: AccessRefused) => error,
+      );
+      // Only a wrong password stays charged.
+      if (!(checked instanceof AccessRefused && checked.kind === 'wrong-password'))
+        await this.failures.reward(clientIp).catch(() => undefined);
+      if (checked instanceof Error) throw checked;
+      accountId = checked;
       this.remember(key, accountId);
     }
     if (boundTo !== undefined && accountId !== boundTo)
@@ -179,10 +191,9 @@ export class RelayGatekeeper implements Gatekeeper {
           'unavailable',
           `cannot check passwords now: ${(error as Error).message}`,
         );
-      if (error.code === 'WRONG_PASSWORD') {
-        await this.failures.consume(clientIp).catch(() => undefined);
-        throw new AccessRefused('wrong-password', error.message);
-      }
+      if (error.code === 'WRONG_PASSWORD') throw new AccessRefused('wrong-password', error.message);
+      if (error.code === 'RATE_LIMITED') throw new AccessRefused('rate-limited', error.message);
+      if (error.code === 'AUTH_BUSY') throw new AccessRefused('unavailable', error.message);
       if (error.code === 'OVER_QUOTA') throw new AccessRefused('over-quota', error.message);
       if (error.status === 400) throw new AccessRefused('wrong-password', 'malformed credentials');
       throw new AccessRefused('not-allowed', error.message);

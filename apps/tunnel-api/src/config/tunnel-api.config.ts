@@ -66,6 +66,12 @@ const schema = z.pipe(
       z.string().check(z.minLength(1)),
       'deployments/openvpn/client.ovpn.template',
     ),
+    // Failed logins per source address and per username in a minute, on every node together.
+    TUNNELGATE_LOGIN_FAILURES_PER_IP: intField(20, 1, 100_000),
+    TUNNELGATE_LOGIN_FAILURES_PER_USER: intField(10, 1, 100_000),
+    // Password hashes computed at once (each holds ~19 MiB and a thread), and how many may wait.
+    TUNNELGATE_AUTH_CONCURRENCY: intField(4, 1, 64),
+    TUNNELGATE_AUTH_QUEUE: intField(32, 0, 10_000),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
@@ -102,6 +108,12 @@ const schema = z.pipe(
       proto: env.TUNNELGATE_OPENVPN_PROTO,
       caFile: env.TUNNELGATE_OPENVPN_CA_FILE,
       profileTemplate: env.TUNNELGATE_OPENVPN_PROFILE_TEMPLATE,
+    },
+    auth: {
+      failuresPerIp: env.TUNNELGATE_LOGIN_FAILURES_PER_IP,
+      failuresPerUser: env.TUNNELGATE_LOGIN_FAILURES_PER_USER,
+      concurrency: env.TUNNELGATE_AUTH_CONCURRENCY,
+      queue: env.TUNNELGATE_AUTH_QUEUE,
     },
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),

@@ -76,6 +76,28 @@ export interface SessionRepository {
   pruneClosed(before: Date): Promise<number>;
 }
 
+/** One counter of login attempts and the most it may reach within its window. */
+export interface AttemptLimit {
+  key: string;
+  limit: number;
+}
+
+/**
+ * Failed-login counters, shared by every node on the store. A login charges its attempt before
+ * the password is checked (so a flood is refused before it costs a hash) and a success takes it
+ * back: what stays counted are the failures.
+ */
+export interface LoginAttemptRepository {
+  /**
+   * Charges one attempt to every key, in fixed windows of `windowMs` from a key's first attempt,
+   * unless one of them is at its limit already: then nothing is charged, and the keys at their
+   * limit are returned. All or nothing, atomically.
+   */
+  charge(limits: readonly AttemptLimit[], windowMs: number): Promise<string[]>;
+  /** Takes back one attempt of each key (the login succeeded). */
+  refund(keys: readonly string[]): Promise<void>;
+}
+
 export type ChangeListener = (change: Change) => void;
 
 export interface Watch {
@@ -106,6 +128,7 @@ export interface Store {
   readonly devices: DeviceRepository;
   readonly sessions: SessionRepository;
   readonly changes: ChangeFeed;
+  readonly loginAttempts: LoginAttemptRepository;
   /** Resolves when the backend answers; readiness probes call it. */
   ping(): Promise<void>;
   close(): Promise<void>;

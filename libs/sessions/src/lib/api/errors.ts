@@ -15,6 +15,8 @@ export const API_ERROR_CODES = [
   'FIREWALL_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'REVISION_COMPACTED',
+  'RATE_LIMITED',
+  'AUTH_BUSY',
   'INTERNAL',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

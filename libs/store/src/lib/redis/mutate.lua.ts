@@ -60,3 +60,30 @@ if total > tonumber(ARGV[2]) then
 end
 return total
 `;
+
+/**
+ * Charges one login attempt to each counter (ARGV: windowMs, then key, limit pairs) unless one
+ * is at its limit: then charges none and returns the 1-based positions of the full ones. Keys
+ * come as arguments (a single Redis, as everywhere in this store).
+ */
+export const CHARGE_ATTEMPTS_SCRIPT = `
+local full = {}
+for i = 2, #ARGV, 2 do
+  local count = tonumber(redis.call('GET', ARGV[i]) or '0')
+  if count >= tonumber(ARGV[i + 1]) then table.insert(full, i / 2) end
+end
+if #full > 0 then return full end
+for i = 2, #ARGV, 2 do
+  if redis.call('INCR', ARGV[i]) == 1 then redis.call('PEXPIRE', ARGV[i], ARGV[1]) end
+end
+return full
+`;
+
+/** Takes one attempt back from each counter (ARGV) that still holds one; never below zero, and
+ * never a key without its TTL. */
+export const REFUND_ATTEMPTS_SCRIPT = `
+for i = 1, #ARGV do
+  if tonumber(redis.call('GET', ARGV[i]) or '0') > 0 then redis.call('DECR', ARGV[i]) end
+end
+return 0
+`;

@@ -22,4 +22,6 @@ export class RedisKeys {
   readonly activeSessionsByIp = (vpnIp: string) => `${this.prefix}sessions:active:ip:${vpnIp}`;
   /** Sorted set of closed session ids scored by closedAt (ms), for pruning. */
   readonly closedSessions = () => `${this.prefix}sessions:closed`;
+  /** A failed-login counter (`ip:…`, `user:…`), with the window as its TTL. */
+  readonly loginAttempts = (key: string) => `${this.prefix}login-attempts:${key}`;
 }

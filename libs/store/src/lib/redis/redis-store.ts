@@ -5,6 +5,7 @@ import { RedisAccounts } from './redis-accounts';
 import { RedisChanges } from './redis-changes';
 import { RedisDevices } from './redis-devices';
 import { RedisKeys } from './redis-keys';
+import { RedisLoginAttempts } from './redis-login-attempts';
 import { RedisMutator } from './redis-mutator';
 import { RedisSessions } from './redis-sessions';
 
@@ -23,6 +24,7 @@ export class RedisStore implements Store {
   readonly devices: RedisDevices;
   readonly sessions: RedisSessions;
   readonly changes: RedisChanges;
+  readonly loginAttempts: RedisLoginAttempts;
   private readonly redis: Redis;
   /** Reconnect only a connection that once worked: a wrong URL at boot fails at once. */
   private reconnect = false;
@@ -46,6 +48,7 @@ export class RedisStore implements Store {
     this.devices = new RedisDevices(this.redis, keys, mutator, now);
     this.sessions = new RedisSessions(this.redis, keys, mutator);
     this.changes = new RedisChanges(this.redis, keys);
+    this.loginAttempts = new RedisLoginAttempts(this.redis, keys);
   }
 
   /** Connects and checks the server answers; call once before use. */

@@ -7,6 +7,7 @@ import { SqliteAccounts } from './sqlite-accounts';
 import { SqliteChanges } from './sqlite-changes';
 import { SqliteContext } from './sqlite-context';
 import { SqliteDevices } from './sqlite-devices';
+import { SqliteLoginAttempts } from './sqlite-login-attempts';
 import { SqliteSessions } from './sqlite-sessions';
 
 export interface SqliteStoreOptions {
@@ -22,6 +23,7 @@ export class SqliteStore implements Store {
   readonly devices: SqliteDevices;
   readonly sessions: SqliteSessions;
   readonly changes: SqliteChanges;
+  readonly loginAttempts: SqliteLoginAttempts;
   private readonly db: Database.Database;
 
   constructor({ path, now = () => new Date() }: SqliteStoreOptions) {
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
     this.devices = new SqliteDevices(ctx);
     this.sessions = new SqliteSessions(ctx);
     this.changes = new SqliteChanges(ctx);
+    this.loginAttempts = new SqliteLoginAttempts(ctx);
   }
 
   async ping(): Promise<void> {
