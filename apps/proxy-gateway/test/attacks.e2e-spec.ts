@@ -151,7 +151,10 @@ async function recordingPhone(): Promise<{ server: NetServer; received: () => st
 
 beforeAll(async () => {
   await origin.start();
-  await api.start();
+  await api.start(undefined, {
+    TUNNELGATE_API_REQUEST_TIMEOUT_MS: '1500',
+    TUNNELGATE_WATCH_BUFFER_BYTES: String(64 * 1024),
+  });
   await phone.start();
   await device('dev-honest', '127.0.0.2', {
     httpPort: phone.port('http'),
@@ -482,5 +485,47 @@ describe('a password guesser', () => {
     expect(shed.length).toBeGreaterThan(0);
     expect(JSON.stringify(shed[0]?.body)).toMatch(/AUTH_BUSY/);
     expect((await known).status).toBe(200);
+  });
+});
+
+describe('a client of tunnel-api', () => {
+  const apiPort = () => Number(new URL(api.url).port);
+
+  it('cannot hold a request head open by dripping it (row 12)', async () => {
+    const socket = await connected(apiPort());
+    socket.on('error', () => undefined);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 300);
+    try {
+      expect(await closed(socket, 5000)).toBe(true);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  it('is dropped from the watch when it stops reading, past the buffer bound (row 13)', async () => {
+    const socket = await connected(apiPort());
+    socket.on('error', () => undefined);
+    socket.write(
+      `GET /v1/watch?kinds=account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.token}\r\n\r\n`,
+    );
+    await readBytes(socket, 1);
+    socket.pause();
+    // Account changes of about 5 KB each, far more than the kernel's buffers hold.
+    const whitelist = Array.from({ length: 256 }, (_, i) => `198.51.${i}.0/24`);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next++ < 3000) {
+          const edit = next % 2 ? whitelist : whitelist.slice(1);
+          expect(
+            (await api.call('PATCH', '/v1/accounts/bob', { cidrWhitelist: edit })).status,
+          ).toBe(200);
+        }
+      }),
+    );
+    socket.resume();
+    expect(await closed(socket, 5000)).toBe(true);
+    await api.call('PATCH', '/v1/accounts/bob', { cidrWhitelist: [] });
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,7 +20,22 @@ export async function createTunnelApi(
   logger: LoggerService,
   apiToken: string,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    // A request's head and body must arrive within the deadline (a client that drips them
+    // holds a socket and a parser otherwise); node checks its deadlines every second here, not
+    // every 30 s. Responses are not bounded: the watch streams for hours.
+    serverFactory: (handler: RequestListener) =>
+      createServer(
+        {
+          headersTimeout: config.requestTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      ),
+  });
   const routes: string[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat())

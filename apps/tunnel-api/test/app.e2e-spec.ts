@@ -22,9 +22,11 @@ describe('tunnel-api config', () => {
   it('runs on embedded defaults with an empty environment', () => {
     expect(parseTunnelApiConfig({})).toEqual({
       listen: { host: '127.0.0.1', port: 8081 },
+      requestTimeoutMs: 10_000,
       storeUrl: 'sqlite:./data/tunnelgate.db',
       tokenFile: './data/api-token',
       deviceOfflineAfterMs: 60000,
+      watchBufferBytes: 8 * 1024 * 1024,
       firewall: 'auto',
       firewallResyncMs: 10000,
       firewallSettings: {

@@ -17,6 +17,8 @@ export const FIREWALL_MODES = ['auto', 'iptables', 'off'] as const;
 const schema = z.pipe(
   z.object({
     TUNNELGATE_API_LISTEN: hostPortField('127.0.0.1:8081'),
+    // How long a client may take to send a whole request (head and body).
+    TUNNELGATE_API_REQUEST_TIMEOUT_MS: intField(10_000, 500, 600_000),
     TUNNELGATE_STORE: z._default(
       z
         .string()
@@ -27,6 +29,8 @@ const schema = z.pipe(
     ),
     TUNNELGATE_API_TOKEN_FILE: z._default(z.string().check(z.minLength(1)), './data/api-token'),
     TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: intField(60_000, 1000, 3_600_000),
+    // What one /v1/watch client may have queued, beyond its snapshot, before it is dropped.
+    TUNNELGATE_WATCH_BUFFER_BYTES: intField(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
     TUNNELGATE_FIREWALL_RESYNC_MS: intField(10_000, 1000, 3_600_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
@@ -76,9 +80,11 @@ const schema = z.pipe(
   }),
   z.transform((env) => ({
     listen: env.TUNNELGATE_API_LISTEN,
+    requestTimeoutMs: env.TUNNELGATE_API_REQUEST_TIMEOUT_MS,
     storeUrl: env.TUNNELGATE_STORE,
     tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
     deviceOfflineAfterMs: env.TUNNELGATE_DEVICE_OFFLINE_AFTER_MS,
+    watchBufferBytes: env.TUNNELGATE_WATCH_BUFFER_BYTES,
     firewall: env.TUNNELGATE_FIREWALL,
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
     firewallSettings: {

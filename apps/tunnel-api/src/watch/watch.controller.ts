@@ -20,6 +20,7 @@ import type { Store } from '@tunnelgate/store';
 import type { FastifyReply } from 'fastify';
 import type * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { ApiRoute } from '../docs/api-route.decorator';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { InjectStore } from '../store/store.module';
@@ -64,7 +65,10 @@ export class WatchController implements BeforeApplicationShutdown {
     for (const end of [...this.open]) end();
   }
 
-  constructor(@InjectStore() private readonly store: Store) {}
+  constructor(
+    @InjectStore() private readonly store: Store,
+    @InjectTunnelApiConfig() private readonly config: TunnelApiConfig,
+  ) {}
 
   @Get()
   @ApiRoute({
@@ -94,17 +98,32 @@ export class WatchController implements BeforeApplicationShutdown {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-    if (snapshot) out.write(`${JSON.stringify(snapshot)}\n`);
+    const snapshotLine = snapshot ? `${JSON.stringify(snapshot)}\n` : '';
+    out.write(snapshotLine);
+    // A watcher that does not read would have every change queued for it in this process:
+    // past the bound (beyond its snapshot) it is dropped, and resumes by revision when it reads
+    // again.
+    const bound = this.config.watchBufferBytes + Buffer.byteLength(snapshotLine);
+    const write = (line: string) => {
+      if (out.destroyed) return;
+      out.write(line);
+      if (out.writableLength <= bound) return;
+      this.logger.warn({
+        message: 'dropped a watcher that does not read',
+        buffered: out.writableLength,
+      });
+      out.destroy();
+    };
     const send = (change: Change) => {
       revision = change.revision;
-      if (kinds.has(change.kind)) out.write(`${JSON.stringify(changeLine(change))}\n`);
+      if (kinds.has(change.kind)) write(`${JSON.stringify(changeLine(change))}\n`);
     };
     const watch = this.store.changes.watch(revision, send, (error) => {
       this.logger.warn({ message: 'watch ended', error: error.message });
       out.end(`${JSON.stringify({ type: 'error', message: error.message } satisfies WatchLine)}\n`);
     });
     const heartbeat = setInterval(
-      () => out.write(`${JSON.stringify({ type: 'heartbeat', revision } satisfies WatchLine)}\n`),
+      () => write(`${JSON.stringify({ type: 'heartbeat', revision } satisfies WatchLine)}\n`),
       HEARTBEAT_MS,
     );
     const end = () => out.end();
