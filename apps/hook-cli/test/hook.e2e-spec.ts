@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeApi } from './fake-api';
@@ -409,6 +418,62 @@ describe('auth-user-pass-verify', () => {
   it('rejects when no password was given', async () => {
     const run = await runHookProcess(['--sync'], authEnv());
     expect(run.code).toBe(1);
+  });
+
+  it("keeps a via-env password out of the deferred worker's environment (issue 25, row 14)", async () => {
+    api.replies('hang');
+    const control = file('control');
+    const hook = startHookProcess(
+      [],
+      authEnv({ password: 'env-secret-pw', auth_control_file: control }),
+    );
+    // The hook's stderr stays open while its worker lives: wait for the hook's exit only.
+    expect((await hook.exited).code).toBe(2);
+    // The worker waits on the API: its environment is there to read, as another process could.
+    const workers = () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--deferred-worker');
+          } catch {
+            return false;
+          }
+        });
+    const end = Date.now() + 5000;
+    while (workers().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const [worker] = workers();
+    expect(worker).toBeDefined();
+    const environ = readFileSync(`/proc/${worker}/environ`, 'utf8');
+    expect(environ).toContain('auth_control_file=');
+    expect(environ).not.toContain('env-secret-pw');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(api.seen.at(-1)?.body).toMatchObject({ password: 'env-secret-pw' });
+    process.kill(Number(worker), 'SIGKILL');
+  });
+
+  it("never writes OpenVPN's files through a planted symlink (issue 25, row 15)", async () => {
+    api.replies({
+      status: 401,
+      body: { error: { code: 'WRONG_PASSWORD', message: 'wrong username or password' } },
+    });
+    const victim = file('victim');
+    writeFileSync(victim, 'precious');
+    const reason = file('reason');
+    symlinkSync(victim, reason);
+    const run = await runHookProcess(
+      ['--sync', credentials('nope')],
+      authEnv({ auth_failed_reason_file: reason }),
+    );
+    expect(run.code).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    // A client whose config file is a planted link is rejected: it could not be set up.
+    api.replies({ status: 200, body: CONNECTED });
+    const config = file('config');
+    symlinkSync(victim, config);
+    const connect = await runHookProcess(['--sync', config], connectEnv());
+    expect(connect.code).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
   });
 });
 

@@ -3,8 +3,9 @@ export const DEFERRED_WORKER_FLAG = '--deferred-worker';
 /**
  * Hands the rest of the work to a detached copy of this hook, so OpenVPN (single-threaded: a
  * waiting hook freezes every tunnel) goes on serving the other clients. The worker inherits
- * stderr, so its log line lands in OpenVPN's log too. `secret` (the password of a via-file auth,
- * whose file OpenVPN deletes as soon as we return) goes through a pipe, never env or argv.
+ * stderr, so its log line lands in OpenVPN's log too. `secret` (the credentials, whose file
+ * OpenVPN deletes as soon as we return) goes through a pipe, never env or argv: a via-env
+ * `password` is taken out of the worker's environment, which /proc shows to the same user.
  * Resolves once the worker has its input.
  */
 export async function startDeferredWorker(
@@ -15,8 +16,9 @@ export async function startDeferredWorker(
   // Loaded here, not at the top: synchronous runs (every disconnect) need no child processes.
   const { spawn } = await import('node:child_process');
   const script = process.argv[1] ?? '';
+  const { password: _password, ...withoutPassword } = env;
   const child = spawn(process.execPath, [script, DEFERRED_WORKER_FLAG, ...argv], {
-    env,
+    env: withoutPassword,
     detached: true,
     stdio: ['pipe', 'ignore', 'inherit'],
   });
