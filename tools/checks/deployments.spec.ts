@@ -247,7 +247,13 @@ describeAsRoot('the single-node relay pod, started from its manifest', () => {
 
   function writeSecrets(): void {
     for (const [volume, files] of Object.entries({
-      'api-token': { 'api-token': 'k8s-check-token-0123456789abcdef' },
+      'api-token': {
+        'api-token': 'k8s-check-token-0123456789abcdef',
+        'gateway-token': 'k8s-check-gateway-token-0123456789',
+        'hook-token': 'k8s-check-hook-token-0123456789ab',
+      },
+      'gateway-token': { 'gateway-token': 'k8s-check-gateway-token-0123456789' },
+      'hook-token': { 'hook-token': 'k8s-check-hook-token-0123456789ab' },
       'openvpn-pki': { 'ca.crt': 'ca', 'server.crt': 'cert', 'server.key': 'key' },
       'openvpn-ca': { 'ca.crt': 'ca' },
     })) {

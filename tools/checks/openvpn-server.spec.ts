@@ -74,7 +74,9 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
   it('hook-cli server-config renders a config OpenVPN starts with no option errors, dropping privileges', async () => {
     makeOpenvpnPki(dir);
     const file = renderWithHook('udp', 'tun0', '10.9.0.0/24');
-    expect(readFileSync(file, 'utf8')).toContain(`client-connect "${process.execPath} ${hook} client-connect"`);
+    expect(readFileSync(file, 'utf8')).toContain(
+      `client-connect "${process.execPath} ${hook} client-connect"`,
+    );
     const server = await startOpenvpn(file);
     try {
       expect(server.log).not.toMatch(/Options error|WARNING: .*(compress|cipher)/i);

@@ -6,12 +6,14 @@ const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { createServer } = require('node:http');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 const ROOT = join(__dirname, '../..');
 const env = process.env;
 const API_URL = env.TUNNELGATE_API_URL ?? 'http://127.0.0.1:8081';
 const TOKEN_FILE = env.TUNNELGATE_API_TOKEN_FILE ?? join(ROOT, 'data/api-token');
+// tunnel-api writes the gateways' own token beside the operators' at its first start.
+const GATEWAY_TOKEN_FILE = join(dirname(TOKEN_FILE), 'gateway-token');
 const GATEWAY_ADMIN = env.TUNNELGATE_GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:9091';
 const HTTP_PROXY = env.TUNNELGATE_GATEWAY_HTTP_LISTEN ?? '0.0.0.0:3128';
 const SOCKS_PROXY = env.TUNNELGATE_GATEWAY_SOCKS_LISTEN ?? '0.0.0.0:1080';
@@ -42,7 +44,7 @@ const apps = [
   {
     name: 'proxy-gateway',
     main: 'dist/apps/proxy-gateway/main.js',
-    env: { TUNNELGATE_API_TOKEN_FILE: TOKEN_FILE },
+    env: { TUNNELGATE_API_TOKEN_FILE: GATEWAY_TOKEN_FILE },
     ready: `http://${GATEWAY_ADMIN}/readyz`,
   },
 ];

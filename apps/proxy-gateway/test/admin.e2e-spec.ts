@@ -42,7 +42,7 @@ describe('proxy-gateway admin port', () => {
     await api.start();
     gateway = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
       TUNNELGATE_LOG_LEVEL: 'warn',
     }).start();
   }, 30_000);

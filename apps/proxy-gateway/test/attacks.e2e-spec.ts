@@ -162,7 +162,7 @@ beforeAll(async () => {
   });
   relay = await new GatewayInstance({
     TUNNELGATE_API_URL: api.url,
-    TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+    TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: '200',
     TUNNELGATE_GATEWAY_UDP_PORTS: '47200-47203',
   }).start();
@@ -378,7 +378,7 @@ describe('the API, with the token', () => {
     db.close();
     const fresh = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
     }).start();
     try {
       expect(await fresh.metrics()).toMatch(

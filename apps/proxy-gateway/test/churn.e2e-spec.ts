@@ -35,7 +35,12 @@ describe('connection churn (leak check)', () => {
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     closedPort = await freePort();
     // The suite outlasts tunnel-api's 60 s heartbeat timeout, and this phone sends none.
-    await api.start(undefined, { TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '3600000' });
+    await api.start(undefined, {
+      TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '3600000',
+      // Its wrong passwords are load, not an attack: every one must reach the hash.
+      TUNNELGATE_LOGIN_FAILURES_PER_IP: '100000',
+      TUNNELGATE_LOGIN_FAILURES_PER_USER: '100000',
+    });
     device = await new GatewayInstance({
       TUNNELGATE_GATEWAY_MODE: 'device',
       TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
@@ -59,7 +64,7 @@ describe('connection churn (leak check)', () => {
     });
     relay = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
       TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: '100000',
       TUNNELGATE_LOG_LEVEL: 'warn',
     }).start();

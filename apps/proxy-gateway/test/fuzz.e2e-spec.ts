@@ -177,7 +177,7 @@ describe('fuzz: listeners, over sockets', () => {
     });
     gateway = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
       TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: '200',
       TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: '300',
       TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: '100000',

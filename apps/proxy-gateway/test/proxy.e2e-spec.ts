@@ -83,7 +83,7 @@ beforeAll(async () => {
   await api.call('POST', '/v1/devices/dev-sim/connected');
   relay = await new GatewayInstance({
     TUNNELGATE_API_URL: api.url,
-    TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+    TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: '200',
     TUNNELGATE_GATEWAY_UDP_PORTS: `${UDP_PORTS.from}-${UDP_PORTS.to}`,
   }).start();
@@ -493,7 +493,7 @@ describe('accounts at work', () => {
   it('limits failed logins per source address', async () => {
     const strict = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
       TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: '3',
     }).start();
     try {
@@ -597,7 +597,7 @@ describe('upstreams', () => {
   it("reaches the device's SOCKS5 proxy when told to", async () => {
     const viaSocks = await new GatewayInstance({
       TUNNELGATE_API_URL: api.url,
-      TUNNELGATE_API_TOKEN_FILE: api.tokenFile,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
       TUNNELGATE_GATEWAY_DEVICE_PROXY: 'socks5',
     }).start();
     try {

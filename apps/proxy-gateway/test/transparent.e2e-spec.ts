@@ -123,6 +123,8 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
     gateway = ns.spawn('node', [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
       ...base,
       TUNNELGATE_LOG_LEVEL: 'debug',
+      // tunnel-api wrote the gateways' token beside the operators' at its start.
+      TUNNELGATE_API_TOKEN_FILE: join(dir, 'gateway-token'),
       TUNNELGATE_GATEWAY_HTTP_LISTEN: 'off',
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'off',
       TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: '[::]:12345',

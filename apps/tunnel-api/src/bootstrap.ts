@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { METRICS_REGISTRY, type MetricsRegistry } from './metrics/metrics.module';
 import { instrumentRequests } from './metrics/request-metrics';
 import type { TunnelApiConfig } from './config/tunnel-api.config';
+import type { TokenSource } from './auth/token-ring';
 
 /** Builds the app without listening, so tests can drive it on a port of their choosing. */
 const served = new WeakMap<NestFastifyApplication, string[]>();
@@ -18,7 +19,7 @@ export function servedRoutes(app: NestFastifyApplication): string[] {
 export async function createTunnelApi(
   config: TunnelApiConfig,
   logger: LoggerService,
-  apiToken: string,
+  tokens: TokenSource,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: 64 * 1024,
@@ -42,7 +43,7 @@ export async function createTunnelApi(
       if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config, apiToken),
+    AppModule.register(config, tokens),
     adapter,
     {
       logger,

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError, unsupportedNodeReason } from '@tunnelgate/config';
 import { ExecRunner, Iptables, teardownFirewall } from '@tunnelgate/firewall-sync';
-import { loadOrCreateApiToken } from './auth/api-token';
+import { ensureTokenFile } from './auth/api-token';
+import { PRINCIPALS } from './auth/principal';
+import { TokenRing } from './auth/token-ring';
 import { createTunnelApi } from './bootstrap';
 import { parseTunnelApiConfig, tunnelApiEnvVariables } from './config/tunnel-api.config';
 
@@ -26,9 +28,23 @@ async function main(): Promise<void> {
   }
   const config = parseTunnelApiConfig(process.env);
   const logger = createNestLogger({ app: APP, level: config.logLevel });
-  const { token, created } = loadOrCreateApiToken(config.tokenFile);
-  if (created) logger.log({ message: 'generated the internal API token', file: config.tokenFile });
-  const app = await createTunnelApi(config, logger, token);
+  const variables = {
+    operator: 'TUNNELGATE_API_TOKEN_FILE',
+    gateway: 'TUNNELGATE_GATEWAY_TOKEN_FILE',
+    hook: 'TUNNELGATE_HOOK_TOKEN_FILE',
+  } as const;
+  for (const principal of PRINCIPALS) {
+    const file = config.tokenFiles[principal];
+    if (ensureTokenFile(file)) logger.log({ message: `generated the ${principal} token`, file });
+  }
+  const tokens = new TokenRing(
+    PRINCIPALS.map((principal) => ({
+      principal,
+      path: config.tokenFiles[principal],
+      variable: variables[principal],
+    })),
+  );
+  const app = await createTunnelApi(config, logger, tokens);
   closeOnSignals(app, logger);
   await app.listen(config.listen.port, config.listen.host);
 }

@@ -6,10 +6,18 @@ import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { watchLineSchema } from '@tunnelgate/sessions';
+import type { Principal } from '../src/auth/principal';
 import { createTunnelApi, servedRoutes } from '../src/bootstrap';
 import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
 
 const TOKEN = 'api-test-token-0123456789abcdef';
+const GATEWAY_TOKEN = 'api-test-gateway-token-0123456789';
+const HOOK_TOKEN = 'api-test-hook-token-0123456789ab';
+const PRINCIPAL_OF: Record<string, Principal> = {
+  [TOKEN]: 'operator',
+  [GATEWAY_TOKEN]: 'gateway',
+  [HOOK_TOKEN]: 'hook',
+};
 const T0 = '2026-01-01T10:00:00.000Z';
 const T1 = '2026-01-01T11:00:00.000Z';
 
@@ -90,7 +98,7 @@ beforeAll(async () => {
   app = await createTunnelApi(
     config,
     createNestLogger({ app: 'tunnel-api', level: 'error', stream: new PassThrough() }),
-    TOKEN,
+    { principalOf: (presented) => PRINCIPAL_OF[presented] },
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -445,11 +453,11 @@ describe('metrics', () => {
 });
 
 describe('watch (NDJSON)', () => {
-  async function openWatch(query: string) {
-    await app.listen(0, '127.0.0.1');
+  async function openWatch(query: string, token = TOKEN) {
+    if (!app.getHttpServer().listening) await app.listen(0, '127.0.0.1');
     const lines: Record<string, unknown>[] = [];
     const request = get(`${await app.getUrl()}/v1/watch${query}`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${token}` },
     });
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) =>
       request.on('response', resolve),
@@ -515,9 +523,101 @@ describe('watch (NDJSON)', () => {
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 
+  it("carries the phones' proxy credentials to gateways only (issue 25)", async () => {
+    const put = await call('PUT', '/v1/devices/dev-creds', {
+      name: 'phone with a password',
+      vpnIp: '192.168.255.77',
+      proxyCredentials: { username: 'relay', password: 'phone-proxy-secret' },
+    });
+    expect(JSON.stringify(put.body)).not.toContain('phone-proxy-secret');
+    const byGateway = await openWatch('?kinds=device', GATEWAY_TOKEN);
+    const byOperator = await openWatch('?kinds=device', TOKEN);
+    await byGateway.until(() => byGateway.lines.length >= 1);
+    await byOperator.until(() => byOperator.lines.length >= 1);
+    await call('POST', '/v1/devices/dev-creds/heartbeat');
+    await byGateway.until(() => byGateway.lines.length >= 2);
+    await byOperator.until(() => byOperator.lines.length >= 2);
+    byGateway.close();
+    byOperator.close();
+    const device = (lines: Record<string, unknown>[]) =>
+      (lines[0]?.['devices'] as { id: string }[]).find((d) => d.id === 'dev-creds');
+    expect(device(byGateway.lines)).toMatchObject({
+      proxyCredentials: { username: 'relay', password: 'phone-proxy-secret' },
+    });
+    expect(JSON.stringify(byGateway.lines[1])).toContain('phone-proxy-secret');
+    expect(device(byOperator.lines)).toMatchObject({ hasProxyCredentials: true });
+    expect(JSON.stringify(byOperator.lines)).not.toContain('phone-proxy-secret');
+    for (const lines of [byGateway.lines, byOperator.lines])
+      expect(lines.filter((l) => !watchLineSchema.safeParse(l).success)).toEqual([]);
+    await call('DELETE', '/v1/devices/dev-creds');
+  });
+
   it('refuses a watch without the token, and unknown kinds', async () => {
     expect((await call('GET', '/v1/watch', undefined, null)).status).toBe(401);
     expect((await call('GET', '/v1/watch?kinds=session,planets')).status).toBe(400);
+  });
+});
+
+describe('scoped tokens (issue 25)', () => {
+  const refusedTo = async (token: string, routes: [string, string, unknown?][]) => {
+    const statuses = [];
+    for (const [method, url, payload] of routes)
+      statuses.push((await call(method as 'GET', url, payload, token)).status);
+    return statuses;
+  };
+  const operatorRoutes: [string, string, unknown?][] = [
+    ['GET', '/v1/accounts'],
+    ['POST', '/v1/accounts', { username: 'mallory', password: 'a password!', deviceId: 'dev-1' }],
+    ['PUT', '/v1/accounts/acc-alice/password', { password: 'hijacked password' }],
+    ['PATCH', '/v1/accounts/acc-alice', { enabled: false }],
+    ['GET', '/v1/devices'],
+    ['PUT', '/v1/devices/dev-x', { name: 'x', vpnIp: '192.168.255.99' }],
+    ['POST', '/v1/sessions/ses-x/kick'],
+  ];
+
+  it("grants the hooks' token OpenVPN's routes only", async () => {
+    const auth = await call(
+      'POST',
+      '/v1/openvpn/auth',
+      { username: 'alice', password: 'correct horse', realIp: '203.0.113.9' },
+      HOOK_TOKEN,
+    );
+    expect(auth.status).toBe(200);
+    const others: [string, string, unknown?][] = [
+      ...operatorRoutes,
+      ['GET', '/v1/watch'],
+      [
+        'POST',
+        '/v1/proxy/auth',
+        { username: 'alice', password: 'x', protocol: 'http', clientIp: '203.0.113.9' },
+      ],
+      ['POST', '/v1/usage', { entries: [{ accountId: 'acc-alice', bytes: 1 }] }],
+      ['GET', '/v1/sessions'],
+    ];
+    expect(await refusedTo(HOOK_TOKEN, others)).toEqual(others.map(() => 403));
+  });
+
+  it("grants the gateways' token the watch, password checks, usage and session lookups only", async () => {
+    const auth = await call(
+      'POST',
+      '/v1/proxy/auth',
+      { username: 'alice', password: 'correct horse', protocol: 'http', clientIp: '203.0.113.9' },
+      GATEWAY_TOKEN,
+    );
+    // Checked (alice has no HTTP proxy), not refused as a route the token does not grant.
+    expect(auth.body).toMatchObject({ error: { code: 'PROTOCOL_NOT_ALLOWED' } });
+    expect(
+      (await call('GET', '/v1/sessions?vpnIp=10.9.0.99', undefined, GATEWAY_TOKEN)).status,
+    ).toBe(200);
+    const others: [string, string, unknown?][] = [
+      ...operatorRoutes,
+      ['POST', '/v1/openvpn/connect', connect()],
+      ['POST', '/v1/openvpn/disconnect', disconnect()],
+    ];
+    expect(await refusedTo(GATEWAY_TOKEN, others)).toEqual(others.map(() => 403));
+    expect((await call('GET', '/v1/accounts', undefined, 'not-a-token-at-all-012345')).status).toBe(
+      401,
+    );
   });
 });
 

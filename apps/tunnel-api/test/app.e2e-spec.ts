@@ -8,6 +8,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError } from '@tunnelgate/config';
 import { createTunnelApi } from '../src/bootstrap';
+import { operatorToken } from '../src/auth/token-ring';
 import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
 
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
@@ -24,7 +25,11 @@ describe('tunnel-api config', () => {
       listen: { host: '127.0.0.1', port: 8081 },
       requestTimeoutMs: 10_000,
       storeUrl: 'sqlite:./data/tunnelgate.db',
-      tokenFile: './data/api-token',
+      tokenFiles: {
+        operator: './data/api-token',
+        gateway: 'data/gateway-token',
+        hook: 'data/hook-token',
+      },
       deviceOfflineAfterMs: 60000,
       watchBufferBytes: 8 * 1024 * 1024,
       firewall: 'auto',
@@ -110,7 +115,7 @@ describe('tunnel-api ops routes', () => {
     app = await createTunnelApi(
       config,
       createNestLogger({ app: 'tunnel-api', level: 'info', stream: logs }),
-      'ops-test-token-0123456789',
+      operatorToken('ops-test-token-0123456789'),
     );
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();

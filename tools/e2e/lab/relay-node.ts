@@ -8,6 +8,8 @@ import { LAB, type Topology } from './topology';
 
 export const ROOT = join(__dirname, '../../..');
 const TOKEN = 'e2e-relay-token-0123456789abcdef0123';
+const GATEWAY_TOKEN = 'e2e-relay-gateway-token-0123456789ab';
+const HOOK_TOKEN = 'e2e-relay-hook-token-0123456789abcdef';
 const API = 'http://127.0.0.1:8081';
 
 export interface ApiAnswer {
@@ -22,17 +24,23 @@ export interface ApiAnswer {
  */
 export class RelayNode {
   readonly dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
+  /** One token per principal, as a production relay has them: the hooks can read only theirs. */
   readonly tokenFile = join(this.dir, 'api-token');
+  readonly gatewayTokenFile = join(this.dir, 'gateway-token');
+  readonly hookTokenFile = join(this.dir, 'hook-token');
   tunnelApi!: LabProcess;
   gateway!: LabProcess;
   openvpn!: LabProcess;
 
   constructor(private readonly topology: Topology) {
-    // OpenVPN's hooks run as nobody: they must reach the token (group nogroup, never world).
+    // OpenVPN's hooks run as nobody: they must reach their token (group nogroup, never world),
+    // and nothing else.
     chmodSync(this.dir, 0o755);
-    writeFileSync(this.tokenFile, `${TOKEN}\n`, { mode: 0o640 });
+    writeFileSync(this.tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    writeFileSync(this.gatewayTokenFile, `${GATEWAY_TOKEN}\n`, { mode: 0o600 });
+    writeFileSync(this.hookTokenFile, `${HOOK_TOKEN}\n`, { mode: 0o640 });
     chownSync(
-      this.tokenFile,
+      this.hookTokenFile,
       0,
       Number(execFileSync('getent', ['group', 'nogroup']).toString().split(':')[2]),
     );
@@ -51,7 +59,7 @@ export class RelayNode {
       'node',
       [join(ROOT, 'dist/apps/proxy-gateway/main.js')],
       {
-        TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+        TUNNELGATE_API_TOKEN_FILE: this.gatewayTokenFile,
         TUNNELGATE_GATEWAY_HTTP_LISTEN: '0.0.0.0:3128',
         TUNNELGATE_GATEWAY_SOCKS_LISTEN: '0.0.0.0:1080',
         // Debug: one line per transparent connection, with the SNI or Host it found.
@@ -69,7 +77,7 @@ export class RelayNode {
           TUNNELGATE_OPENVPN_CA_FILE: join(this.dir, 'ca.crt'),
           TUNNELGATE_OPENVPN_CERT_FILE: join(this.dir, 'server.crt'),
           TUNNELGATE_OPENVPN_KEY_FILE: join(this.dir, 'server.key'),
-          TUNNELGATE_API_TOKEN_FILE: this.tokenFile,
+          TUNNELGATE_API_TOKEN_FILE: this.hookTokenFile,
           TUNNELGATE_OPENVPN_RUN_DIR: join(this.dir, 'run'),
           // OpenVPN's temporary files and the hooks' state, apart from the host's /dev/shm.
           TUNNELGATE_OPENVPN_TMP_DIR: join(this.dir, 'tmp'),

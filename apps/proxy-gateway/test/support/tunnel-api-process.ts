@@ -9,7 +9,10 @@ export const ROOT = join(__dirname, '../../../..');
 /** The real tunnel-api (the built app), on SQLite in a temporary directory, firewall off. */
 export class TunnelApiProcess {
   readonly dir = mkdtempSync(join(tmpdir(), 'gw-api-'));
+  /** The operators' token; tunnel-api writes the gateways' and the hooks' beside it. */
   readonly tokenFile = join(this.dir, 'api-token');
+  readonly gatewayTokenFile = join(this.dir, 'gateway-token');
+  readonly hookTokenFile = join(this.dir, 'hook-token');
   readonly token = 'gateway-test-token-0123456789abcdef';
   url = '';
   private child: ChildProcess | undefined;

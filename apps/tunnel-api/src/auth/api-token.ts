@@ -1,22 +1,17 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readSecretFile } from '@tunnelgate/config';
 
 /**
- * The internal API token: read from its file, or, on a first start with the default setup,
- * generated there (mode 600) so the hook and the gateway of the same host can read it.
+ * A principal's token file: on a first start with the default setup, generated (mode 600) where
+ * the config says, so the gateway and the hook of the same host can read theirs. Answers whether
+ * it was created.
  */
-export function loadOrCreateApiToken(path: string): { token: string; created: boolean } {
-  if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    return {
-      token: readSecretFile('tunnel-api', 'TUNNELGATE_API_TOKEN_FILE', path),
-      created: true,
-    };
-  }
-  return { token: readSecretFile('tunnel-api', 'TUNNELGATE_API_TOKEN_FILE', path), created: false };
+export function ensureTokenFile(path: string): boolean {
+  if (existsSync(path)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  return true;
 }
 
 /** Compares in constant time; hashing first makes the lengths equal too. */

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { typedConfig } from '@tunnelgate/app-runtime';
 import {
   enumField,
@@ -27,7 +28,11 @@ const schema = z.pipe(
         ),
       'sqlite:./data/tunnelgate.db',
     ),
+    // The operators' token (everything), the gateways' and the OpenVPN hooks' (see
+    // docs/security.md); the last two default to files beside the first.
     TUNNELGATE_API_TOKEN_FILE: z._default(z.string().check(z.minLength(1)), './data/api-token'),
+    TUNNELGATE_GATEWAY_TOKEN_FILE: z.optional(z.string().check(z.minLength(1))),
+    TUNNELGATE_HOOK_TOKEN_FILE: z.optional(z.string().check(z.minLength(1))),
     TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: intField(60_000, 1000, 3_600_000),
     // What one /v1/watch client may have queued, beyond its snapshot, before it is dropped.
     TUNNELGATE_WATCH_BUFFER_BYTES: intField(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
@@ -82,7 +87,15 @@ const schema = z.pipe(
     listen: env.TUNNELGATE_API_LISTEN,
     requestTimeoutMs: env.TUNNELGATE_API_REQUEST_TIMEOUT_MS,
     storeUrl: env.TUNNELGATE_STORE,
-    tokenFile: env.TUNNELGATE_API_TOKEN_FILE,
+    tokenFiles: {
+      operator: env.TUNNELGATE_API_TOKEN_FILE,
+      gateway:
+        env.TUNNELGATE_GATEWAY_TOKEN_FILE ??
+        join(dirname(env.TUNNELGATE_API_TOKEN_FILE), 'gateway-token'),
+      hook:
+        env.TUNNELGATE_HOOK_TOKEN_FILE ??
+        join(dirname(env.TUNNELGATE_API_TOKEN_FILE), 'hook-token'),
+    },
     deviceOfflineAfterMs: env.TUNNELGATE_DEVICE_OFFLINE_AFTER_MS,
     watchBufferBytes: env.TUNNELGATE_WATCH_BUFFER_BYTES,
     firewall: env.TUNNELGATE_FIREWALL,

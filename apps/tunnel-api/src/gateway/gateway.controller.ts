@@ -13,6 +13,7 @@ import {
 import type { Store } from '@tunnelgate/store';
 import { AccountAuthenticator } from '../accounts/account-authenticator';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { AllowPrincipals } from '../auth/principal';
 import { ApiRoute } from '../docs/api-route.decorator';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { InjectStore } from '../store/store.module';
@@ -20,6 +21,7 @@ import { InjectStore } from '../store/store.module';
 /** What proxy-gateway asks of tunnel-api besides the watch: password checks and usage reports. */
 @Controller()
 @UseGuards(ApiTokenGuard)
+@AllowPrincipals('gateway')
 export class GatewayController {
   constructor(
     private readonly authenticator: AccountAuthenticator,

@@ -4,6 +4,7 @@ import type { ApiErrorCode } from '@tunnelgate/sessions';
 export const STATUS_BY_CODE: Record<ApiErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   WRONG_PASSWORD: 401,
   ACCOUNT_DISABLED: 403,
   OVER_QUOTA: 403,

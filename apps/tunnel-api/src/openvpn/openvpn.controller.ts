@@ -13,11 +13,13 @@ import {
   type OpenvpnDisconnectRequest,
 } from '@tunnelgate/sessions';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { AllowPrincipals } from '../auth/principal';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { OpenvpnService } from './openvpn.service';
 
 @Controller()
 @UseGuards(ApiTokenGuard)
+@AllowPrincipals('hook')
 export class OpenvpnController {
   constructor(private readonly openvpn: OpenvpnService) {}
 

@@ -4,6 +4,7 @@ import { API_ROUTES, idSchema, ipv4Schema } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { AllowPrincipals } from '../auth/principal';
 import { FirewallService } from '../firewall/firewall.service';
 import { ApiError } from '../http/api-error';
 import { idParam } from '../http/id-param.pipe';
@@ -27,6 +28,8 @@ export class SessionsController {
     private readonly firewall: FirewallService,
   ) {}
 
+  // Gateways look up the session holding a VPN IP that the watch has not delivered yet.
+  @AllowPrincipals('gateway')
   @Get()
   @ApiRoute({ summary: 'Active sessions, by account or device', query: filterSchema })
   async list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {

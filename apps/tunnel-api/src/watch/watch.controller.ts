@@ -3,6 +3,7 @@ import {
   Get,
   Logger,
   Query,
+  Req,
   Res,
   UseGuards,
   type BeforeApplicationShutdown,
@@ -17,9 +18,11 @@ import {
   type WatchLine,
 } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
+import { AllowPrincipals, PRINCIPAL, type WithPrincipal } from '../auth/principal';
+import { toPublicDevice } from '../devices/devices.service';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { ApiRoute } from '../docs/api-route.decorator';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
@@ -28,8 +31,11 @@ import { InjectStore } from '../store/store.module';
 /** Tells a client its stream is alive; a client that hears nothing for 3 of these reconnects. */
 const HEARTBEAT_MS = 15_000;
 
-/** A change as it may leave tunnel-api: accounts without their password hash. */
-function changeLine(change: Change): WatchLine {
+/**
+ * A change as it may leave tunnel-api: accounts without their password hash, devices with the
+ * credentials of their proxies only for gateways (which dial them), never for anyone else.
+ */
+function changeLine(change: Change, forGateway: boolean): WatchLine {
   const { revision, op } = change;
   switch (change.kind) {
     case 'account':
@@ -40,8 +46,10 @@ function changeLine(change: Change): WatchLine {
         kind: 'account',
         value: toPublicAccount(change.value),
       };
-    case 'device':
-      return { type: 'change', revision, op, kind: 'device', value: change.value };
+    case 'device': {
+      const value = forGateway ? change.value : toPublicDevice(change.value);
+      return { type: 'change', revision, op, kind: 'device', value };
+    }
     case 'session':
       return { type: 'change', revision, op, kind: 'session', value: change.value };
   }
@@ -56,6 +64,7 @@ function changeLine(change: Change): WatchLine {
  */
 @Controller(API_ROUTES.watch)
 @UseGuards(ApiTokenGuard)
+@AllowPrincipals('gateway')
 export class WatchController implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Watch');
   /** Open streams: a stop must end them, or the server would wait on them forever. */
@@ -78,8 +87,10 @@ export class WatchController implements BeforeApplicationShutdown {
   })
   async watch(
     @Query(new ZodValidationPipe(watchQuerySchema)) query: z.output<typeof watchQuerySchema>,
+    @Req() request: FastifyRequest & WithPrincipal,
     @Res() reply: FastifyReply,
   ) {
+    const forGateway = request[PRINCIPAL] === 'gateway';
     const kinds = new Set<WatchKind>(query.kinds ?? WATCH_KINDS);
     let revision = query.after ?? (await this.store.changes.currentRevision());
     let snapshot: WatchLine | undefined;
@@ -89,7 +100,11 @@ export class WatchController implements BeforeApplicationShutdown {
         revision,
         ...(kinds.has('session') && { sessions: await this.store.sessions.listActive() }),
         ...(kinds.has('account') && { accounts: (await this.allAccounts()).map(toPublicAccount) }),
-        ...(kinds.has('device') && { devices: await this.store.devices.list() }),
+        ...(kinds.has('device') && {
+          devices: (await this.store.devices.list()).map((device) =>
+            forGateway ? device : toPublicDevice(device),
+          ),
+        }),
       };
     } else {
       // Fails with REVISION_COMPACTED (410) before anything is streamed.
@@ -116,7 +131,7 @@ export class WatchController implements BeforeApplicationShutdown {
     };
     const send = (change: Change) => {
       revision = change.revision;
-      if (kinds.has(change.kind)) write(`${JSON.stringify(changeLine(change))}\n`);
+      if (kinds.has(change.kind)) write(`${JSON.stringify(changeLine(change, forGateway))}\n`);
     };
     const watch = this.store.changes.watch(revision, send, (error) => {
       this.logger.warn({ message: 'watch ended', error: error.message });

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 export const API_ERROR_CODES = [
   'VALIDATION_FAILED',
   'UNAUTHORIZED',
+  'FORBIDDEN',
   'NOT_FOUND',
   'CONFLICT',
   'ACCOUNT_DISABLED',

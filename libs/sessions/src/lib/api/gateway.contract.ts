@@ -3,6 +3,7 @@ import { accountSchema } from '../models/account';
 import { CHANGE_OPS } from '../models/change';
 import { clientSessionSchema } from '../models/client-session';
 import { deviceSchema } from '../models/device';
+import { publicDeviceSchema } from './devices.contract';
 import {
   boundedString,
   idSchema,
@@ -57,7 +58,8 @@ const changeLineSchema = z.discriminatedUnion('kind', [
     revision: z.number(),
     kind: z.literal('device'),
     op: z.enum(CHANGE_OPS),
-    value: deviceSchema,
+    /** With its proxies' credentials for gateways; for every other principal, without. */
+    value: z.union([deviceSchema, publicDeviceSchema]),
   }),
 ]);
 
@@ -69,7 +71,7 @@ export const watchLineSchema = z.discriminatedUnion('type', [
     /** Active sessions only. */
     sessions: z.optional(z.array(clientSessionSchema)),
     accounts: z.optional(z.array(publicAccountSchema)),
-    devices: z.optional(z.array(deviceSchema)),
+    devices: z.optional(z.array(z.union([deviceSchema, publicDeviceSchema]))),
   }),
   changeLineSchema,
   z.object({ type: z.literal('heartbeat'), revision: z.number() }),
