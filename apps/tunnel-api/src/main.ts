@@ -10,7 +10,8 @@ import { parseTunnelApiConfig, tunnelApiEnvVariables } from './config/tunnel-api
 
 /** `main.js firewall-teardown`: what an operator runs to take a relay's rules out of a host. */
 async function teardown(): Promise<void> {
-  const removed = await teardownFirewall(await Iptables.detect(new ExecRunner()));
+  const runner = new ExecRunner();
+  const removed = await teardownFirewall(await Iptables.detect(runner), runner);
   process.stdout.write(
     `${JSON.stringify({ app: 'tunnel-api', message: 'firewall removed', removed })}\n`,
   );

@@ -2,3 +2,4 @@ export * from './lib/command-runner';
 export * from './lib/iptables';
 export * from './lib/firewall-reconciler';
 export * from './lib/teardown';
+export * from './lib/forward-barrier';

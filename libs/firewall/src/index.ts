@@ -5,6 +5,7 @@ export * from './lib/firewall-error';
 export * from './lib/build/client-redirect';
 export * from './lib/build/device-dnat';
 export * from './lib/build/desired-ruleset';
+export * from './lib/build/forward-barrier';
 export * from './lib/render/render-rule';
 export * from './lib/render/render-restore';
 export * from './lib/parse/parse-save';

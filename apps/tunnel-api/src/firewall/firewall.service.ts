@@ -14,6 +14,7 @@ import { InjectStore } from '../store/store.module';
 import {
   CommandError,
   FirewallReconciler,
+  ForwardBarrier,
   Iptables,
   type CommandRunner,
 } from '@tunnelgate/firewall-sync';
@@ -61,6 +62,7 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     const reconciler = new FirewallReconciler({
       settings: this.config.firewallSettings,
       iptables,
+      barrier: new ForwardBarrier(this.runner, this.config.firewallSettings),
       loadState: async () =>
         relayState(
           {

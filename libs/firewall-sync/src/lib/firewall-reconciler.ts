@@ -8,6 +8,7 @@ import {
   type FirewallState,
   type SavedRuleset,
 } from '@tunnelgate/firewall';
+import type { ForwardBarrier } from './forward-barrier';
 import type { Iptables } from './iptables';
 
 export interface ReconcilerLogger {
@@ -28,6 +29,8 @@ export interface SyncObserver {
 export interface ReconcilerOptions {
   settings: FirewallSettings;
   iptables: Iptables;
+  /** The nftables barrier, checked and repaired with every full read. */
+  barrier?: ForwardBarrier;
   /** The desired state, read fresh for every sync: the store is the truth. */
   loadState: () => Promise<FirewallState>;
   logger: ReconcilerLogger;
@@ -145,6 +148,8 @@ export class FirewallReconciler {
 
   private async syncOnce(full: boolean): Promise<void> {
     const started = process.hrtime.bigint();
+    if (full && (await this.options.barrier?.ensure()))
+      this.options.logger.warn({ message: 'forward barrier was missing or changed: restored' });
     const state = await this.options.loadState();
     const desired = desiredRuleset(state, this.options.settings);
     let changedChains = 0;

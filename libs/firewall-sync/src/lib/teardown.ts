@@ -1,8 +1,16 @@
 import { parseSave, planSync, type Family } from '@tunnelgate/firewall';
+import type { CommandRunner } from './command-runner';
+import { removeForwardBarrier } from './forward-barrier';
 import type { Iptables } from './iptables';
 
-/** Removes every chain and rule tunnelgate owns (jumps, TG- chains), leaving others' alone. */
-export async function teardownFirewall(iptables: Iptables): Promise<Record<Family, string[]>> {
+/**
+ * Removes every chain and rule tunnelgate owns (jumps, TG- chains) and its nftables barrier,
+ * leaving others' alone.
+ */
+export async function teardownFirewall(
+  iptables: Iptables,
+  runner: CommandRunner,
+): Promise<Record<Family, string[]>> {
   const removed: Record<Family, string[]> = { ipv4: [], ipv6: [] };
   for (const family of ['ipv4', 'ipv6'] as const) {
     const plan = planSync({}, parseSave(await iptables.save(family)));
@@ -12,5 +20,6 @@ export async function teardownFirewall(iptables: Iptables): Promise<Record<Famil
       ...plan.fixedJumps.map((chain) => `jump in ${chain}`),
     ];
   }
+  await removeForwardBarrier(runner);
   return removed;
 }

@@ -1,0 +1,163 @@
+import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
+import type { ChildProcess } from 'node:child_process';
+import {
+  ExecRunner,
+  FirewallReconciler,
+  ForwardBarrier,
+  Iptables,
+  teardownFirewall,
+} from '@tunnelgate/firewall-sync';
+import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+const LISTEN = `
+const net = require('node:net');
+const port = Number(process.argv[1]);
+// Clients reset their connections: the listener must outlive each one (a test connects twice).
+net.createServer((s) => { s.on('error', () => {}); console.log('accepted ' + port + ' from ' + s.remoteAddress); s.end('hi'); }).listen(port, '0.0.0.0', () => console.log('listening ' + port));`;
+
+/** Connects from a source address; prints connected / timeout / the error code. */
+const TCP_CONNECT = `
+const net = require('node:net');
+const [host, port, localAddress] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port), localAddress, timeout: 3000 });
+s.on('connect', () => { console.log('connected'); s.destroy(); });
+s.on('timeout', () => { console.log('timeout'); s.destroy(); });
+s.on('error', (e) => console.log(e.code));`;
+
+/** UDP on a connected socket: an ICMP port unreachable surfaces as ECONNREFUSED. */
+const UDP_SEND = `
+const dgram = require('node:dgram');
+const [host, port] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+const done = (r) => { console.log(r); s.close(); process.exit(0); };
+s.on('error', (e) => done(e.code));
+s.connect(Number(port), host, () => { s.send('x'); setTimeout(() => s.send('x'), 200); setTimeout(() => done('no answer'), 2000); });`;
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no line ${pattern} in: ${seen}`)), 5000);
+    child.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const line = seen.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+  });
+}
+
+/**
+ * Issue 21, part 1: with every iptables rule gone, customer traffic still never leaves the relay.
+ * customer (10.9.0.6, with a session) --tun0-- relay --wan0-- outsider (the uplink's far side)
+ *                                                   --dev0-- device
+ */
+describeAsRoot('the forward barrier (nftables), under an iptables flush', () => {
+  let relay: Netns, customer: Netns, device: Netns, outsider: Netns;
+  let reconciler: FirewallReconciler;
+  let relayListener: ChildProcess;
+  let deviceListener: ChildProcess;
+  let runner: ExecRunner;
+
+  /** Packets from customer addresses that reached the far side of the uplink. */
+  const leaked = () =>
+    Number(
+      /^\s*(\d+)/m.exec(
+        outsider.exec('iptables', ['-nvxL', 'INPUT', '-t', 'filter']).split('\n')[2] ?? '',
+      )?.[1] ?? NaN,
+    );
+  const run = (ns: Netns, script: string, ...args: string[]) =>
+    ns.exec(process.execPath, ['-e', script, ...args]).trim();
+
+  beforeAll(async () => {
+    [relay, customer, device, outsider] = [new Netns(), new Netns(), new Netns(), new Netns()];
+    link(relay, 'tun0', '10.9.0.1/24', customer, 'c0', '10.9.0.6/24');
+    customer.exec('ip', ['route', 'add', 'default', 'via', '10.9.0.1']);
+    link(relay, 'dev0', '192.168.255.1/24', device, 'd0', '192.168.255.10/24');
+    link(relay, 'wan0', '198.51.100.1/24', outsider, 'o0', '198.51.100.2/24');
+    // The outsider could answer a leaked packet: the test must see a leak, not a timeout.
+    outsider.exec('ip', ['route', 'add', '10.9.0.0/24', 'via', '198.51.100.1']);
+    outsider.exec('iptables', ['-A', 'INPUT', '-s', '10.9.0.0/24']);
+    relay.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    relayListener = relay.spawn(process.execPath, ['-e', LISTEN, '12345']);
+    deviceListener = device.spawn(process.execPath, ['-e', LISTEN, '8080']);
+    await Promise.all([
+      waitForLine(relayListener, /listening/),
+      waitForLine(deviceListener, /listening/),
+    ]);
+    runner = new ExecRunner(relay.name);
+    reconciler = new FirewallReconciler({
+      settings: DEFAULT_FIREWALL_SETTINGS,
+      iptables: await Iptables.detect(runner),
+      barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
+      loadState: async () => ({
+        sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
+        devices: [
+          {
+            id: 'dev-1',
+            vpnIp: '192.168.255.10',
+            httpPort: 8080,
+            socksPort: 1080,
+            udpPort: 1081,
+            basePort: 20000,
+          },
+        ],
+      }),
+      logger: quiet,
+      resyncIntervalMs: 3_600_000,
+    });
+    await reconciler.start();
+  }, 30_000);
+  afterAll(() => {
+    reconciler?.stop();
+    for (const ns of [relay, customer, device, outsider]) ns?.remove();
+  });
+
+  it('is installed with the rules, and changes nothing while they are in place', async () => {
+    expect(await new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS).intact()).toBe(true);
+    const accepted = waitForLine(relayListener, /accepted 12345 from 10\.9\.0\.6/);
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('connected');
+    await accepted;
+    expect(run(customer, UDP_SEND, '198.51.100.2', '443')).toBe('ECONNREFUSED');
+    expect(run(outsider, TCP_CONNECT, '198.51.100.1', '20000', '198.51.100.2')).toBe('connected');
+  });
+
+  it('refuses customers at once with every iptables table flushed, and lets none of it out', async () => {
+    const before = leaked();
+    for (const tool of ['iptables', 'ip6tables'])
+      for (const table of ['filter', 'nat', 'mangle']) relay.exec(tool, ['-t', table, '-F']);
+    const started = Date.now();
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('ECONNREFUSED');
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '80', '10.9.0.6')).toBe('ECONNREFUSED');
+    expect(run(customer, UDP_SEND, '198.51.100.2', '443')).toBe('ECONNREFUSED');
+    expect(run(customer, UDP_SEND, '198.51.100.2', '53')).toBe('ECONNREFUSED');
+    // Refused, not left to time out: four answers well inside one connect timeout.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(leaked()).toBe(before);
+  });
+
+  it('passes device-port traffic again once the rules are repaired', async () => {
+    await reconciler.requestSync({ full: true });
+    const accepted = waitForLine(deviceListener, /accepted 8080 from 192\.168\.255\.1$/);
+    expect(run(outsider, TCP_CONNECT, '198.51.100.1', '20000', '198.51.100.2')).toBe('connected');
+    await accepted;
+    expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('connected');
+  });
+
+  it('is restored by a full sync when it goes, and removed by the teardown', async () => {
+    relay.exec('nft', ['delete', 'table', 'inet', 'tunnelgate']);
+    const barrier = new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS);
+    expect(await barrier.intact()).toBe(false);
+    await reconciler.requestSync({ full: true });
+    expect(await barrier.intact()).toBe(true);
+    reconciler.stop();
+    await teardownFirewall(await Iptables.detect(runner), runner);
+    expect(relay.exec('nft', ['list', 'tables'])).not.toContain('tunnelgate');
+    expect(await barrier.intact()).toBe(false);
+    // A second teardown finds nothing to remove, and says nothing against it.
+    await teardownFirewall(await Iptables.detect(runner), runner);
+  });
+});
