@@ -34,6 +34,7 @@ describe('tunnel-api config', () => {
       watchBufferBytes: 8 * 1024 * 1024,
       firewall: 'auto',
       firewallResyncMs: 10000,
+      firewallCheckMs: 500,
       firewallSettings: {
         customerSubnet: '10.9.0.0/24',
         customerInterface: 'tun0',

@@ -5,9 +5,10 @@ import {
   FirewallReconciler,
   ForwardBarrier,
   Iptables,
+  KernelCanary,
   teardownFirewall,
 } from '@tunnelgate/firewall-sync';
-import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
+import { describeAsRoot, link, Netns, waitFor } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -89,7 +90,13 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
       waitForLine(deviceListener, /listening/),
     ]);
     runner = new ExecRunner(relay.name);
-    reconciler = new FirewallReconciler({
+    reconciler = new FirewallReconciler(await reconcilerOptions());
+    await reconciler.start();
+  }, 30_000);
+
+  /** The relay's desired state: one session, one device; the barrier; no canary unless asked. */
+  async function reconcilerOptions(): Promise<ConstructorParameters<typeof FirewallReconciler>[0]> {
+    return {
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables: await Iptables.detect(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
@@ -108,9 +115,8 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
       }),
       logger: quiet,
       resyncIntervalMs: 3_600_000,
-    });
-    await reconciler.start();
-  }, 30_000);
+    };
+  }
   afterAll(() => {
     reconciler?.stop();
     for (const ns of [relay, customer, device, outsider]) ns?.remove();
@@ -145,6 +151,70 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
     expect(run(outsider, TCP_CONNECT, '198.51.100.1', '20000', '198.51.100.2')).toBe('connected');
     await accepted;
     expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('connected');
+  });
+
+  it('is repaired within a canary period after a flush, while syncs keep coming (issue 21)', async () => {
+    reconciler.stop();
+    const options = await reconcilerOptions();
+    const watched = new FirewallReconciler({
+      ...options,
+      canary: new KernelCanary(runner, options.iptables, true),
+      canaryIntervalMs: 500,
+    });
+    await watched.start();
+    // Heartbeat-like load: a sync asked for every 20 ms, each trusting the cached kernel state,
+    // as every device heartbeat did. Before the canary, these kept postponing the repair.
+    let loaded = true;
+    const load = (async () => {
+      while (loaded) {
+        await watched.requestSync().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const jumpsBack = async () => {
+      try {
+        relay.exec('iptables', [
+          '-t',
+          'nat',
+          '-C',
+          'PREROUTING',
+          '-m',
+          'comment',
+          '--comment',
+          'tunnelgate:jump:kernel',
+          '-j',
+          'TG-PREROUTING',
+        ]);
+        relay.exec('iptables', [
+          '-C',
+          'FORWARD',
+          '-m',
+          'comment',
+          '--comment',
+          'tunnelgate:jump:kernel',
+          '-j',
+          'TG-FORWARD',
+        ]);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      relay.exec('iptables', ['-t', 'nat', '-F']);
+      relay.exec('iptables', ['-F', 'FORWARD']);
+      relay.exec('nft', ['delete', 'table', 'inet', 'tunnelgate']);
+      expect(await jumpsBack()).toBe(false);
+      // Repaired while the load goes on (the canary looks every 500 ms; 3 s is the test's patience).
+      await waitFor(jumpsBack, 'the jumps back while syncs keep coming', 30);
+      expect(await new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS).intact()).toBe(true);
+      expect(run(customer, TCP_CONNECT, '198.51.100.2', '443', '10.9.0.6')).toBe('connected');
+    } finally {
+      loaded = false;
+      await load;
+      watched.stop();
+    }
   });
 
   it('is restored by a full sync when it goes, and removed by the teardown', async () => {

@@ -3,3 +3,4 @@ export * from './lib/iptables';
 export * from './lib/firewall-reconciler';
 export * from './lib/teardown';
 export * from './lib/forward-barrier';
+export * from './lib/kernel-canary';

@@ -6,6 +6,7 @@ export * from './lib/build/client-redirect';
 export * from './lib/build/device-dnat';
 export * from './lib/build/desired-ruleset';
 export * from './lib/build/forward-barrier';
+export * from './lib/build/owned-jumps';
 export * from './lib/render/render-rule';
 export * from './lib/render/render-restore';
 export * from './lib/parse/parse-save';

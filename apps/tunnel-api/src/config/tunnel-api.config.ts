@@ -38,6 +38,9 @@ const schema = z.pipe(
     TUNNELGATE_WATCH_BUFFER_BYTES: intField(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
     TUNNELGATE_FIREWALL_RESYNC_MS: intField(10_000, 1000, 3_600_000),
+    // How often the canary looks for tunnelgate's jumps and barrier (a flush is repaired
+    // within about this long).
+    TUNNELGATE_FIREWALL_CHECK_MS: intField(500, 100, 60_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
     TUNNELGATE_CUSTOMER_INTERFACE: z._default(
       z
@@ -100,6 +103,7 @@ const schema = z.pipe(
     watchBufferBytes: env.TUNNELGATE_WATCH_BUFFER_BYTES,
     firewall: env.TUNNELGATE_FIREWALL,
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
+    firewallCheckMs: env.TUNNELGATE_FIREWALL_CHECK_MS,
     firewallSettings: {
       customerSubnet: env.TUNNELGATE_CUSTOMER_SUBNET,
       customerInterface: env.TUNNELGATE_CUSTOMER_INTERFACE,

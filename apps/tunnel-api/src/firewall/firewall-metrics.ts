@@ -14,6 +14,11 @@ export function firewallMetrics(registry: Registry): SyncObserver {
     help: 'Firewall syncs that failed (retried with backoff).',
     registers: [registry],
   });
+  const drifts = new Counter({
+    name: 'tunnelgate_firewall_drift_total',
+    help: "Times the canary found tunnelgate's jumps or barrier gone from the kernel (then repaired).",
+    registers: [registry],
+  });
   const rules = new Gauge({
     name: 'tunnelgate_firewall_rules',
     help: 'Rules tunnelgate keeps per chain.',
@@ -34,6 +39,9 @@ export function firewallMetrics(registry: Registry): SyncObserver {
     },
     failed() {
       failures.inc();
+    },
+    drifted() {
+      drifts.inc();
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   FirewallReconciler,
   ForwardBarrier,
   Iptables,
+  KernelCanary,
   type CommandRunner,
 } from '@tunnelgate/firewall-sync';
 import { firewallMetrics } from './firewall-metrics';
@@ -74,6 +75,8 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
       logger: this.logger,
       observer: firewallMetrics(this.metrics),
       resyncIntervalMs: this.config.firewallResyncMs,
+      canary: new KernelCanary(this.runner, iptables, true),
+      canaryIntervalMs: this.config.firewallCheckMs,
     });
     this.reconciler = reconciler;
     const from = await this.store.changes.currentRevision();

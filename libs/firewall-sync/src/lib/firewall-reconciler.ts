@@ -24,6 +24,8 @@ export interface SyncObserver {
     rulesByChain: Map<string, number>;
   }): void;
   failed(error: Error): void;
+  /** The canary found the kernel changed behind our back. */
+  drifted?(): void;
 }
 
 export interface ReconcilerOptions {
@@ -35,8 +37,12 @@ export interface ReconcilerOptions {
   loadState: () => Promise<FirewallState>;
   logger: ReconcilerLogger;
   observer?: SyncObserver;
-  /** Full read-compare-repair period; also how fast an external flush is repaired. */
+  /** Full read-compare-repair period, fixed: syncs in between never postpone it. */
   resyncIntervalMs?: number;
+  /** A cheap look for drift (our jumps, the barrier); any absence triggers a full sync. */
+  canary?: { intact(): Promise<boolean> };
+  /** How often the canary looks, whatever else the reconciler is doing. */
+  canaryIntervalMs?: number;
   /** Retry after a failure: doubles from `retryMinMs` up to `retryMaxMs`. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -56,14 +62,18 @@ const FAMILIES: Family[] = ['ipv4', 'ipv6'];
  * store, plans the least change against the kernel's state and applies it atomically.
  * Like Felix, it trusts its own copy of the kernel's state between full reads: a client's
  * connect costs one iptables-restore, not a save of 10,000 rules first. Full reads happen at
- * start, periodically (which also repairs external flushes) and after any failure.
+ * start, on a fixed period, after any failure, and within a canary period of an external flush
+ * (the canary looks for our jumps and barrier on its own timer, which no sync postpones).
  * Requests coalesce: all callers that ask while a sync runs share the single next one, which
  * starts after they asked and so sees what they stored; 100 connects at once cost two syncs.
  */
 export class FirewallReconciler {
   private waiters: Waiter[] = [];
   private running = false;
+  /** The retry after a failure. */
   private timer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private canaryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
   private lastSuccessAt: Date | undefined;
@@ -72,15 +82,47 @@ export class FirewallReconciler {
 
   constructor(private readonly options: ReconcilerOptions) {}
 
-  /** Syncs now (waits for it); throws when it fails. Then keeps syncing periodically. */
+  /**
+   * Syncs now (waits for it); throws when it fails. Then keeps syncing: a full read on a fixed
+   * period, and one whenever the canary finds drift.
+   */
   async start(): Promise<void> {
     this.stopped = false;
+    clearInterval(this.resyncTimer);
+    this.resyncTimer = setInterval(
+      () => void this.requestSync({ full: true }).catch(() => undefined),
+      this.options.resyncIntervalMs ?? 10_000,
+    );
+    this.resyncTimer.unref();
+    this.scheduleCanary();
     await this.requestSync({ full: true });
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.resyncTimer);
+    clearTimeout(this.canaryTimer);
+  }
+
+  private scheduleCanary(): void {
+    const canary = this.options.canary;
+    if (!canary || this.stopped) return;
+    clearTimeout(this.canaryTimer);
+    this.canaryTimer = setTimeout(() => {
+      void (async () => {
+        // A look that cannot even run counts as drift: the full sync then says what is wrong.
+        if (!(await canary.intact().catch(() => false)) && !this.stopped) {
+          this.options.observer?.drifted?.();
+          this.options.logger.warn({
+            message: "kernel drift: tunnelgate's jumps or barrier are gone; repairing",
+          });
+          await this.requestSync({ full: true }).catch(() => undefined);
+        }
+        this.scheduleCanary();
+      })();
+    }, this.options.canaryIntervalMs ?? 500);
+    this.canaryTimer.unref();
   }
 
   /** Healthy: the last sync succeeded (a failing one is retried with backoff meanwhile). */
@@ -102,6 +144,7 @@ export class FirewallReconciler {
     return done;
   }
 
+  /** The retry of a failed sync. */
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     if (this.stopped) return;
@@ -123,7 +166,6 @@ export class FirewallReconciler {
           this.failures = 0;
           this.lastSuccessAt = new Date();
           for (const waiter of batch) waiter.resolve();
-          this.schedule(this.options.resyncIntervalMs ?? 10_000);
         } catch (error) {
           const failure = error instanceof Error ? error : new Error(String(error));
           this.failures++;

@@ -21,7 +21,12 @@ export class Iptables {
   }
 
   private binary(family: Family, tool: 'save' | 'restore'): string {
-    return `${family === 'ipv4' ? 'iptables' : 'ip6tables'}-${this.backend}-${tool}`;
+    return `${this.command(family)}-${tool}`;
+  }
+
+  /** The backend's own `iptables` / `ip6tables` (`iptables-nft`, `ip6tables-legacy`). */
+  command(family: Family): string {
+    return `${family === 'ipv4' ? 'iptables' : 'ip6tables'}-${this.backend}`;
   }
 
   async save(family: Family): Promise<string> {
