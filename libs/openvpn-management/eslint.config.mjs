@@ -1,0 +1,3 @@
+import baseConfig, { pureLibRules } from '../../eslint.config.mjs';
+
+export default [...baseConfig, pureLibRules];

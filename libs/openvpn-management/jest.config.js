@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'openvpn-management',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,3 @@
+export * from './lib/management-parser';
+export * from './lib/management-commands';
+export * from './lib/client-list';
