@@ -1,8 +1,12 @@
+import { runManager } from './manage/run-manager';
 import { ADMIN_COMMANDS } from './openvpn-server/admin-commands';
 import { runHook } from './run-hook';
 
 const adminCommand = ADMIN_COMMANDS[process.argv[2] ?? ''];
-if (adminCommand) {
+if (process.argv[2] === 'manage') {
+  // Long-running: one process answers every client of an OpenVPN instance.
+  void runManager(process.env).then((code) => process.exit(code));
+} else if (adminCommand) {
   process.exitCode = adminCommand(process.env, process.argv[1] ?? '');
 } else {
   // Any crash is a rejection: exit code 1 is the only failure OpenVPN needs to see.

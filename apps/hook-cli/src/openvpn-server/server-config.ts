@@ -42,7 +42,35 @@ export const serverConfigSchema = z.object({
   TUNNELGATE_OPENVPN_USER: name('nobody'),
   TUNNELGATE_OPENVPN_GROUP: name('nogroup'),
   TUNNELGATE_OPENVPN_RUN_DIR: z._default(requiredPath(), '/run/openvpn'),
+  TUNNELGATE_OPENVPN_CONTROL: enumField(['script', 'management'] as const, 'script'),
 });
+
+/** The lines that decide who admits clients: the scripts, or the manager on the socket. */
+function clientControl(
+  mode: 'script' | 'management',
+  hook: string,
+  apiUrl: string,
+  tokenFile: string,
+  tmpDir: string,
+): string {
+  if (mode === 'management')
+    return [
+      '# Every client waits for `hook-cli manage` (one process for all of them); while no',
+      '# manager is attached, nobody is admitted.',
+      'management-client-auth',
+    ].join('\n');
+  return [
+    'script-security 2',
+    `setenv TUNNELGATE_API_URL ${apiUrl}`,
+    `setenv TUNNELGATE_API_TOKEN_FILE ${tokenFile}`,
+    '# Hooks remember there that tunnel-api did not answer, so the disconnects that follow (which',
+    '# OpenVPN runs synchronously, freezing every tunnel) wait 1 s instead of 5 during an outage.',
+    `setenv TUNNELGATE_HOOK_STATE_DIR ${tmpDir}`,
+    `auth-user-pass-verify "${hook} auth-user-pass-verify" via-file`,
+    `client-connect "${hook} client-connect"`,
+    `client-disconnect "${hook} client-disconnect"`,
+  ].join('\n');
+}
 
 /** The server config text, or a ConfigError naming every bad variable. */
 export function renderServerConfig(env: Env, hookPath: string): string {
@@ -50,25 +78,34 @@ export function renderServerConfig(env: Env, hookPath: string): string {
   const [network, prefix] = ipaddr.IPv4.parseCIDR(config.TUNNELGATE_OPENVPN_SUBNET);
   const runDir = config.TUNNELGATE_OPENVPN_RUN_DIR;
   const dev = config.TUNNELGATE_OPENVPN_DEV;
-  return renderTemplate(readFileSync(config.TUNNELGATE_OPENVPN_TEMPLATE, 'utf8'), {
-    port: config.TUNNELGATE_OPENVPN_PORT,
-    proto: config.TUNNELGATE_OPENVPN_PROTO,
-    dev,
-    network: network.toString(),
-    netmask: ipaddr.IPv4.subnetMaskFromPrefixLength(prefix).toString(),
-    ca: config.TUNNELGATE_OPENVPN_CA_FILE,
-    cert: config.TUNNELGATE_OPENVPN_CERT_FILE,
-    key: config.TUNNELGATE_OPENVPN_KEY_FILE,
-    apiUrl: config.TUNNELGATE_API_URL,
-    tokenFile: config.TUNNELGATE_API_TOKEN_FILE,
-    // The node binary by absolute path: OpenVPN gives its scripts no PATH, so the file's
-    // `#!/usr/bin/env node` finds node only where it lives in /usr/bin (not in node images).
-    hook: `${process.execPath} ${realpathSync(hookPath)}`,
-    tmpDir: config.TUNNELGATE_OPENVPN_TMP_DIR,
-    user: config.TUNNELGATE_OPENVPN_USER,
-    group: config.TUNNELGATE_OPENVPN_GROUP,
-    // One server per listener on a node: the device name keeps their files apart.
-    managementSocket: `${runDir}/${dev}.management.sock`,
-    statusFile: `${runDir}/${dev}.status`,
-  });
+  // The node binary by absolute path: OpenVPN gives its scripts no PATH, so the file's
+  // `#!/usr/bin/env node` finds node only where it lives in /usr/bin (not in node images).
+  const hook = `${process.execPath} ${realpathSync(hookPath)}`;
+  return renderTemplate(
+    readFileSync(config.TUNNELGATE_OPENVPN_TEMPLATE, 'utf8'),
+    {
+      port: config.TUNNELGATE_OPENVPN_PORT,
+      proto: config.TUNNELGATE_OPENVPN_PROTO,
+      dev,
+      network: network.toString(),
+      netmask: ipaddr.IPv4.subnetMaskFromPrefixLength(prefix).toString(),
+      ca: config.TUNNELGATE_OPENVPN_CA_FILE,
+      cert: config.TUNNELGATE_OPENVPN_CERT_FILE,
+      key: config.TUNNELGATE_OPENVPN_KEY_FILE,
+      clientControl: clientControl(
+        config.TUNNELGATE_OPENVPN_CONTROL,
+        hook,
+        config.TUNNELGATE_API_URL,
+        config.TUNNELGATE_API_TOKEN_FILE,
+        config.TUNNELGATE_OPENVPN_TMP_DIR,
+      ),
+      tmpDir: config.TUNNELGATE_OPENVPN_TMP_DIR,
+      user: config.TUNNELGATE_OPENVPN_USER,
+      group: config.TUNNELGATE_OPENVPN_GROUP,
+      // One server per listener on a node: the device name keeps their files apart.
+      managementSocket: `${runDir}/${dev}.management.sock`,
+      statusFile: `${runDir}/${dev}.status`,
+    },
+    ['clientControl'],
+  );
 }

@@ -2,12 +2,15 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiRoute } from '../docs/api-route.decorator';
 import {
   API_ROUTES,
+  openvpnAdmitRequestSchema,
+  openvpnAdmitResponseSchema,
   openvpnAuthRequestSchema,
   openvpnAuthResponseSchema,
   openvpnConnectResponseSchema,
   openvpnDisconnectResponseSchema,
   openvpnConnectRequestSchema,
   openvpnDisconnectRequestSchema,
+  type OpenvpnAdmitRequest,
   type OpenvpnAuthRequest,
   type OpenvpnConnectRequest,
   type OpenvpnDisconnectRequest,
@@ -49,6 +52,26 @@ export class OpenvpnController {
   })
   connect(@Body(new ZodValidationPipe(openvpnConnectRequestSchema)) body: OpenvpnConnectRequest) {
     return this.openvpn.connect(body);
+  }
+
+  @Post(API_ROUTES.openvpnAdmit)
+  @HttpCode(200)
+  @ApiRoute({
+    summary:
+      'management mode: checks the password, chooses the address, stores the session and its rule',
+    body: openvpnAdmitRequestSchema,
+    response: openvpnAdmitResponseSchema,
+    errors: {
+      400: 'the subnet is not inside the customer subnet',
+      401: 'rejected, with the reason for the client',
+      403: 'account disabled, over quota or without OpenVPN',
+      409: 'no free address left in the subnet',
+      429: 'too many failed logins',
+      503: 'device offline, firewall unavailable, or logins shed',
+    },
+  })
+  admit(@Body(new ZodValidationPipe(openvpnAdmitRequestSchema)) body: OpenvpnAdmitRequest) {
+    return this.openvpn.admitManaged(body);
   }
 
   @Post(API_ROUTES.openvpnDisconnect)

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   isOverQuota,
+  type OpenvpnAdmitRequest,
+  type OpenvpnAdmitResponse,
   type OpenvpnAuthRequest,
   type OpenvpnAuthResponse,
   type OpenvpnConnectRequest,
@@ -10,20 +12,25 @@ import {
   type OpenvpnDisconnectResponse,
 } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
+import * as ipaddr from 'ipaddr.js';
 import { AccountAuthenticator } from '../accounts/account-authenticator';
+import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { FirewallService } from '../firewall/firewall.service';
 import { ApiError } from '../http/api-error';
 import { SessionCloser } from '../sessions/session-closer';
 import { RelayMetrics } from '../metrics/relay-metrics';
 import { InjectStore } from '../store/store.module';
+import { AddressPool } from './address-pool';
 
-/** OpenVPN's three hooks, as tunnel-api answers them. */
+/** OpenVPN's three hooks, and the management-mode manager's admit, as tunnel-api answers them. */
 @Injectable()
 export class OpenvpnService {
   private readonly logger = new Logger('OpenVPN');
+  private readonly pool = new AddressPool();
 
   constructor(
     @InjectStore() private readonly store: Store,
+    @InjectTunnelApiConfig() private readonly config: TunnelApiConfig,
     private readonly authenticator: AccountAuthenticator,
     private readonly firewall: FirewallService,
     private readonly closer: SessionCloser,
@@ -39,6 +46,56 @@ export class OpenvpnService {
       request.realIp,
     );
     return { ok: true, accountId: account.id };
+  }
+
+  /**
+   * A management-mode client: the password, then an address of the instance's subnet (OpenVPN's
+   * CONNECT has none), then the same admission as client-connect. The client gets its address
+   * pushed, and is let in only once its rule is in the kernel.
+   */
+  async admitManaged(request: OpenvpnAdmitRequest): Promise<OpenvpnAdmitResponse> {
+    const customers = ipaddr.IPv4.parseCIDR(this.config.firewallSettings.customerSubnet);
+    const [network, prefix] = ipaddr.IPv4.parseCIDR(request.subnet);
+    if (prefix < customers[1] || !network.match(customers))
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        `subnet ${request.subnet} is not inside the relay's customer subnet ${this.config.firewallSettings.customerSubnet}`,
+      );
+    await this.authenticator.authenticate(
+      request.username,
+      request.password,
+      'openvpn',
+      request.realIp,
+    );
+    const used = new Set((await this.store.sessions.listActive()).map((s) => s.vpnIp));
+    const vpnIp = this.pool.take(request.subnet, used);
+    if (!vpnIp) {
+      this.metrics.connects.inc({ outcome: 'POOL_EXHAUSTED' });
+      throw new ApiError('CONFLICT', `no free address left in ${request.subnet}`);
+    }
+    try {
+      const connectedAt = new Date().toISOString();
+      // username-as-common-name: the manager's clients are known by their username.
+      const commonName = request.username;
+      const { sessionId } = await this.connect({
+        username: request.username,
+        commonName,
+        vpnIp,
+        realIp: request.realIp,
+        realPort: request.realPort,
+        connectedAt,
+      });
+      const netmask = ipaddr.IPv4.subnetMaskFromPrefixLength(prefix).toString();
+      return {
+        sessionId,
+        vpnIp,
+        commonName,
+        connectedAt,
+        config: [`ifconfig-push ${vpnIp} ${netmask}`],
+      };
+    } finally {
+      this.pool.release(vpnIp);
+    }
   }
 
   /**

@@ -41,6 +41,31 @@ export const openvpnConnectResponseSchema = z.object({
 });
 export type OpenvpnConnectResponse = z.infer<typeof openvpnConnectResponseSchema>;
 
+/**
+ * POST /v1/openvpn/admit — a client of an OpenVPN instance run in management mode (`hook-cli
+ * manage`). OpenVPN's CONNECT carries no pool address, so tunnel-api checks the password,
+ * chooses a free address in the instance's `subnet` (inside TUNNELGATE_CUSTOMER_SUBNET), stores
+ * the session and its rule, and answers the lines to admit the client with (`ifconfig-push`).
+ */
+export const openvpnAdmitRequestSchema = z.strictObject({
+  username: usernameSchema,
+  password: boundedString(1, 1024),
+  realIp: ipSchema,
+  realPort: portSchema,
+  subnet: z.cidrv4(),
+});
+export type OpenvpnAdmitRequest = z.infer<typeof openvpnAdmitRequestSchema>;
+
+export const openvpnAdmitResponseSchema = z.object({
+  sessionId: z.string(),
+  vpnIp: z.string(),
+  commonName: z.string(),
+  connectedAt: z.string(),
+  /** For OpenVPN's client-auth: the address to push first, then any other config lines. */
+  config: z.array(z.string()),
+});
+export type OpenvpnAdmitResponse = z.infer<typeof openvpnAdmitResponseSchema>;
+
 /** POST /v1/openvpn/disconnect — client-disconnect; idempotent. */
 export const openvpnDisconnectRequestSchema = z.strictObject({
   username: usernameSchema,

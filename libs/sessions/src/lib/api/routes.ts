@@ -3,6 +3,7 @@ export const API_ROUTES = {
   openvpnAuth: '/v1/openvpn/auth',
   openvpnConnect: '/v1/openvpn/connect',
   openvpnDisconnect: '/v1/openvpn/disconnect',
+  openvpnAdmit: '/v1/openvpn/admit',
   devices: '/v1/devices',
   accounts: '/v1/accounts',
   sessions: '/v1/sessions',

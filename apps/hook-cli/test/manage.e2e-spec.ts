@@ -1,0 +1,227 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  describeAsRoot,
+  freePort,
+  link,
+  makeOpenvpnPki,
+  Netns,
+  waitFor,
+} from '@tunnelgate/netns-testing';
+import { HOOK } from './run-hook-process';
+
+const ROOT = join(__dirname, '../../..');
+const TOKEN = 'manage-test-operator-token-0123456789';
+const PASSWORD = 'correct horse battery';
+
+/** A process whose output the test reads. */
+class Watched {
+  output = '';
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  async waitFor(pattern: RegExp, what: string, attempts = 150): Promise<void> {
+    await waitFor(async () => pattern.test(this.output), what, attempts);
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    return exited;
+  }
+}
+
+/**
+ * `hook-cli manage` (issue 18) with the real parts: OpenVPN 2.6 in a namespace, rendered by
+ * `hook-cli server-config` in management mode; the manager on its management socket; the real
+ * tunnel-api (SQLite, firewall off: the rules have tests of their own); real OpenVPN clients.
+ */
+describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
+  let dir: string;
+  let server: Netns;
+  let customers: Netns;
+  let api: Watched;
+  let openvpn: Watched;
+  let manager: Watched;
+  let apiUrl = '';
+  const clients: Watched[] = [];
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+  const activeSessions = async () =>
+    (await call('GET', '/v1/sessions')).body as { vpnIp: string; username: string }[];
+
+  function startManager(): Watched {
+    return new Watched(
+      spawn(process.execPath, [HOOK, 'manage'], {
+        env: {
+          PATH: process.env['PATH'],
+          TUNNELGATE_API_URL: apiUrl,
+          TUNNELGATE_API_TOKEN_FILE: join(dir, 'hook-token'),
+          TUNNELGATE_OPENVPN_MANAGEMENT_SOCKET: join(dir, 'run', 'tun0.management.sock'),
+          TUNNELGATE_OPENVPN_SUBNET: '10.9.0.0/24',
+          TUNNELGATE_MANAGE_RECONNECT_MS: '200',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+  }
+
+  function startClient(username: string, password: string): Watched {
+    const credentials = join(dir, `${username}-${clients.length}.creds`);
+    writeFileSync(credentials, `${username}\n${password}\n`, { mode: 0o600 });
+    const client = new Watched(
+      customers.spawn('openvpn', [
+        '--client',
+        '--dev',
+        'tun',
+        '--proto',
+        'udp',
+        '--remote',
+        '192.0.2.1',
+        '1194',
+        '--ca',
+        join(dir, 'ca.crt'),
+        '--remote-cert-tls',
+        'server',
+        '--auth-user-pass',
+        credentials,
+        '--nobind',
+        // A leaving client tells the server at once (as the customers' profile asks).
+        '--explicit-exit-notify',
+        '1',
+        '--verb',
+        '3',
+        // Each client in the one namespace needs its own tun; the pushed routes are not wanted.
+        '--route-nopull',
+        '--ifconfig-noexec',
+      ]),
+    );
+    clients.push(client);
+    return client;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tg-manage-'));
+    execFileSync('mkdir', ['-p', join(dir, 'run'), join(dir, 'tmp')]);
+    makeOpenvpnPki(dir);
+    writeFileSync(join(dir, 'api-token'), `${TOKEN}\n`, { mode: 0o600 });
+    server = new Netns();
+    customers = new Netns();
+    link(server, 'v0', '192.0.2.1/24', customers, 'v1', '192.0.2.2/24');
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    api = new Watched(
+      spawn(process.execPath, [join(ROOT, 'dist/apps/tunnel-api/main.js')], {
+        env: {
+          PATH: process.env['PATH'],
+          TUNNELGATE_API_LISTEN: `127.0.0.1:${port}`,
+          TUNNELGATE_STORE: `sqlite:${join(dir, 'store.db')}`,
+          TUNNELGATE_API_TOKEN_FILE: join(dir, 'api-token'),
+          TUNNELGATE_FIREWALL: 'off',
+          TUNNELGATE_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    await waitFor(async () => (await fetch(`${apiUrl}/readyz`)).ok, 'tunnel-api');
+    expect(
+      (await call('PUT', '/v1/devices/phone', { name: 'phone', vpnIp: '192.168.255.2' })).status,
+    ).toBe(200);
+    await call('POST', '/v1/devices/phone/connected');
+    for (const username of ['alice', 'bob'])
+      expect(
+        (await call('POST', '/v1/accounts', { username, password: PASSWORD, deviceId: 'phone' }))
+          .status,
+      ).toBe(201);
+    const config = execFileSync(process.execPath, [HOOK, 'server-config'], {
+      env: {
+        TUNNELGATE_OPENVPN_TEMPLATE: join(ROOT, 'deployments/openvpn/server.conf.template'),
+        TUNNELGATE_OPENVPN_CONTROL: 'management',
+        TUNNELGATE_OPENVPN_CA_FILE: join(dir, 'ca.crt'),
+        TUNNELGATE_OPENVPN_CERT_FILE: join(dir, 'server.crt'),
+        TUNNELGATE_OPENVPN_KEY_FILE: join(dir, 'server.key'),
+        TUNNELGATE_API_TOKEN_FILE: join(dir, 'hook-token'),
+        TUNNELGATE_OPENVPN_RUN_DIR: join(dir, 'run'),
+        TUNNELGATE_OPENVPN_TMP_DIR: join(dir, 'tmp'),
+        TUNNELGATE_OPENVPN_USER: 'root',
+        TUNNELGATE_OPENVPN_GROUP: 'root',
+      },
+      encoding: 'utf8',
+    });
+    expect(config).toContain('management-client-auth');
+    expect(config).not.toContain('client-connect');
+    writeFileSync(join(dir, 'server.conf'), config);
+    openvpn = new Watched(server.spawn('openvpn', ['--config', join(dir, 'server.conf')]));
+    await openvpn.waitFor(/Initialization Sequence Completed/, 'the OpenVPN server');
+    manager = startManager();
+    await manager.waitFor(/"message":"attached"/, 'the manager attached');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) await client.stop('SIGKILL');
+    await manager?.stop('SIGKILL');
+    await openvpn?.stop('SIGKILL');
+    await api?.stop();
+    server?.remove();
+    customers?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('admits a client with an address tunnel-api chose, only once its session is stored', async () => {
+    const alice = startClient('alice', PASSWORD);
+    await alice.waitFor(/Initialization Sequence Completed/, 'alice connected', 200);
+    const pushed = /ifconfig (10\.9\.0\.\d+) 255\.255\.255\.0/.exec(alice.output)?.[1];
+    expect(pushed).toBeDefined();
+    expect(await activeSessions()).toEqual([
+      expect.objectContaining({ username: 'alice', vpnIp: pushed }),
+    ]);
+    expect(manager.output).toMatch(/"outcome":"admitted"/);
+    // Nothing of the password in the manager's log.
+    expect(manager.output).not.toContain(PASSWORD);
+  }, 30_000);
+
+  it('denies a wrong password with the reason the client sees', async () => {
+    const mallory = startClient('bob', 'not his password');
+    await mallory.waitFor(/AUTH_FAILED/, 'the refusal', 200);
+    expect(mallory.output).toMatch(/AUTH_FAILED,wrong username or password/);
+    expect((await activeSessions()).map((s) => s.username)).toEqual(['alice']);
+    await mallory.stop('SIGKILL');
+  }, 30_000);
+
+  it('closes the session when the client leaves', async () => {
+    const alice = clients[0];
+    await alice?.stop('SIGTERM');
+    await waitFor(async () => (await activeSessions()).length === 0, 'the session closed');
+    expect(manager.output).toMatch(/"hook":"client-disconnect","outcome":"closed"/);
+  }, 30_000);
+
+  it('admits nobody while detached, and attaches again when it comes back', async () => {
+    await manager.stop('SIGKILL');
+    const waiting = startClient('bob', PASSWORD);
+    // Without a manager OpenVPN holds the client at authentication.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(waiting.output).not.toMatch(/Initialization Sequence Completed/);
+    expect(await activeSessions()).toEqual([]);
+    await waiting.stop('SIGKILL');
+    manager = startManager();
+    await manager.waitFor(/"message":"attached"/, 'the manager attached again');
+    const bob = startClient('bob', PASSWORD);
+    await bob.waitFor(/Initialization Sequence Completed/, 'bob connected', 200);
+    expect((await activeSessions()).map((s) => s.username)).toEqual(['bob']);
+  }, 40_000);
+});
