@@ -50,6 +50,7 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
   let manager: Watched;
   let apiUrl = '';
   const clients: Watched[] = [];
+  const accountIds: Record<string, string> = {};
 
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${apiUrl}${path}`, {
@@ -64,6 +65,11 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
   };
   const activeSessions = async () =>
     (await call('GET', '/v1/sessions')).body as { vpnIp: string; username: string }[];
+
+  async function startServer(): Promise<void> {
+    openvpn = new Watched(server.spawn('openvpn', ['--config', join(dir, 'server.conf')]));
+    await openvpn.waitFor(/Initialization Sequence Completed/, 'the OpenVPN server');
+  }
 
   function startManager(): Watched {
     return new Watched(
@@ -143,11 +149,15 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
       (await call('PUT', '/v1/devices/phone', { name: 'phone', vpnIp: '192.168.255.2' })).status,
     ).toBe(200);
     await call('POST', '/v1/devices/phone/connected');
-    for (const username of ['alice', 'bob'])
-      expect(
-        (await call('POST', '/v1/accounts', { username, password: PASSWORD, deviceId: 'phone' }))
-          .status,
-      ).toBe(201);
+    for (const username of ['alice', 'bob']) {
+      const created = await call('POST', '/v1/accounts', {
+        username,
+        password: PASSWORD,
+        deviceId: 'phone',
+      });
+      expect(created.status).toBe(201);
+      accountIds[username] = (created.body as { id: string }).id;
+    }
     const config = execFileSync(process.execPath, [HOOK, 'server-config'], {
       env: {
         TUNNELGATE_OPENVPN_TEMPLATE: join(ROOT, 'deployments/openvpn/server.conf.template'),
@@ -166,8 +176,7 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
     expect(config).toContain('management-client-auth');
     expect(config).not.toContain('client-connect');
     writeFileSync(join(dir, 'server.conf'), config);
-    openvpn = new Watched(server.spawn('openvpn', ['--config', join(dir, 'server.conf')]));
-    await openvpn.waitFor(/Initialization Sequence Completed/, 'the OpenVPN server');
+    await startServer();
     manager = startManager();
     await manager.waitFor(/"message":"attached"/, 'the manager attached');
   }, 60_000);
@@ -223,5 +232,31 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
     const bob = startClient('bob', PASSWORD);
     await bob.waitFor(/Initialization Sequence Completed/, 'bob connected', 200);
     expect((await activeSessions()).map((s) => s.username)).toEqual(['bob']);
+  }, 40_000);
+  it('disconnects a client whose account is disabled, and denies it when it comes back', async () => {
+    const bob = clients.at(-1);
+    expect(bob?.output).toMatch(/Initialization Sequence Completed/);
+    expect(
+      (await call('PATCH', `/v1/accounts/${accountIds['bob']}`, { enabled: false })).status,
+    ).toBe(200);
+    // The reconcile (every second) finds bob's client without a session and disconnects it; its
+    // client comes straight back, and is refused.
+    await bob?.waitFor(/AUTH_FAILED,account disabled/, 'bob refused after the kick', 100);
+    expect(manager.output).toMatch(/disconnecting a client without a session/);
+    expect(await activeSessions()).toEqual([]);
+    await bob?.stop('SIGKILL');
+    await call('PATCH', `/v1/accounts/${accountIds['bob']}`, { enabled: true });
+  }, 30_000);
+
+  it('closes the sessions of clients OpenVPN lost when it was killed and restarted', async () => {
+    const alice = startClient('alice', PASSWORD);
+    await alice.waitFor(/Initialization Sequence Completed/, 'alice connected', 200);
+    expect((await activeSessions()).map((s) => s.username)).toEqual(['alice']);
+    await openvpn.stop('SIGKILL');
+    await startServer();
+    // The manager attaches to the new OpenVPN, which has no clients: alice's session is stale.
+    await waitFor(async () => (await activeSessions()).length === 0, 'the stale session closed');
+    expect(manager.output).toMatch(/closing a session OpenVPN does not have/);
+    await alice.stop('SIGKILL');
   }, 40_000);
 });

@@ -575,7 +575,7 @@ describe('scoped tokens (issue 25)', () => {
     ['POST', '/v1/sessions/ses-x/kick'],
   ];
 
-  it("grants the hooks' token OpenVPN's routes only", async () => {
+  it("grants the hooks' token OpenVPN's routes and the active sessions only", async () => {
     const auth = await call(
       'POST',
       '/v1/openvpn/auth',
@@ -592,9 +592,11 @@ describe('scoped tokens (issue 25)', () => {
         { username: 'alice', password: 'x', protocol: 'http', clientIp: '203.0.113.9' },
       ],
       ['POST', '/v1/usage', { entries: [{ accountId: 'acc-alice', bytes: 1 }] }],
-      ['GET', '/v1/sessions'],
+      ['GET', '/v1/sessions/ses-x'],
     ];
     expect(await refusedTo(HOOK_TOKEN, others)).toEqual(others.map(() => 403));
+    // The manager's reconcile reads the active sessions.
+    expect((await call('GET', '/v1/sessions', undefined, HOOK_TOKEN)).status).toBe(200);
   });
 
   it("grants the gateways' token the watch, password checks, usage and session lookups only", async () => {

@@ -104,6 +104,12 @@ describe('ManagementParser', () => {
       },
     ]);
     expect(parseClientList(['CLIENT_LIST\tno header'])).toEqual([]);
+    // Two asked for at once: two blocks, in order, with a notification between them.
+    parser.expectBlock();
+    parser.expectBlock();
+    const two = parser.feed(`TITLE\ta\nEND\n>CLIENT:ADDRESS,1,10.9.0.9,1\nTITLE\tb\nEND\n`);
+    expect(two.map((e) => e.kind)).toEqual(['block', 'client-address', 'block']);
+    expect(two[2]).toEqual({ kind: 'block', lines: ['TITLE\tb'] });
   });
 
   it('answers garbage, truncation and floods with events, never an exception', () => {
@@ -170,7 +176,8 @@ describe('management commands', () => {
     expect(clientDeny(3, 1, 'over quota', 'traffic quota "used up"\nclient-kill 1')).toBe(
       'client-deny 3 1 "over quota" "traffic quota \\"used up\\" client-kill 1"\n',
     );
-    expect(clientKill(4, 'kicked')).toBe('client-kill 4 "kicked"\n');
+    expect(clientKill(4, 'kicked')).toBe('client-kill 4 "RESTART,kicked"\n');
+    expect(clientKill(4)).toBe('client-kill 4 "RESTART"\n');
   });
 
   it('admit with config lines, and refuse a line that would break the block', () => {

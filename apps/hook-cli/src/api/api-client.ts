@@ -54,13 +54,23 @@ function classify(res: IncomingMessage, text: string): ApiOutcome {
  * timeout: a tunnel-api that trickles bytes must not hold OpenVPN longer than `timeoutMs`.
  * node:http rather than fetch: fetch loads undici lazily, ~200 ms of a hook's start-up.
  */
-export async function postJson(
+export function postJson(target: ApiTarget, path: string, payload: unknown): Promise<ApiOutcome> {
+  return requestJson(target, 'POST', path, payload);
+}
+
+/** A GET with the same deadline and answer handling as postJson. */
+export function getJson(target: ApiTarget, path: string): Promise<ApiOutcome> {
+  return requestJson(target, 'GET', path, undefined);
+}
+
+async function requestJson(
   target: ApiTarget,
+  method: 'GET' | 'POST',
   path: string,
   payload: unknown,
 ): Promise<ApiOutcome> {
   const url = new URL(path, `${target.baseUrl}/`);
-  const body = JSON.stringify(payload);
+  const body = payload === undefined ? '' : JSON.stringify(payload);
   // TLS is loaded only when asked for: it adds ~5 ms to every start of a hook that talks plain
   // HTTP to tunnel-api on loopback.
   const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
@@ -76,10 +86,10 @@ export async function postJson(
     const req = send(
       url,
       {
-        method: 'POST',
+        method,
         agent: false,
         headers: {
-          'content-type': 'application/json',
+          ...(method === 'POST' && { 'content-type': 'application/json' }),
           'content-length': Buffer.byteLength(body),
           ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
         },

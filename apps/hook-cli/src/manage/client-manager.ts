@@ -1,5 +1,6 @@
 import {
   API_ROUTES,
+  clientSessionSchema,
   openvpnAdmitRequestSchema,
   openvpnAdmitResponseSchema,
   openvpnAuthRequestSchema,
@@ -8,10 +9,15 @@ import {
 import {
   clientAuth,
   clientDeny,
+  clientKill,
+  parseClientList,
   type ClientEnv,
+  type ListedClient,
   type ManagementEvent,
 } from '@tunnelgate/openvpn-management';
-import { postJson, type ApiOutcome, type ApiTarget } from '../api/api-client';
+import * as ipaddr from 'ipaddr.js';
+import * as z from 'zod/mini';
+import { getJson, postJson, type ApiOutcome, type ApiTarget } from '../api/api-client';
 import { withAttempts } from '../api/with-attempts';
 import type { ManageConfig } from './manage-config';
 
@@ -26,6 +32,13 @@ type Admitted = Pick<OpenvpnAdmitResponse, 'sessionId' | 'vpnIp' | 'commonName' 
 export interface ManagerLog {
   (line: Record<string, unknown>): void;
 }
+
+/**
+ * How long a client just admitted may be missing from OpenVPN's list before its session counts
+ * as stale: its session is stored before client-auth, and OpenVPN lists it once it is up (the
+ * TLS handshake's own deadline, hand-window, is 60 s).
+ */
+const ADMITTING_MS = 60_000;
 
 /** What the customer's client shows: the reason of a definitive no, TEMP for an outage. */
 function clientReason(outcome: ApiOutcome): string {
@@ -48,6 +61,10 @@ function describe(outcome: ApiOutcome): string {
  */
 export class ClientManager {
   private readonly admitted = new Map<number, Admitted>();
+  /** VPN IPs of clients admitted and not yet seen in OpenVPN's list, with when. */
+  private readonly admitting = new Map<string, number>();
+  /** When each client list still on its way was asked for (they are answered in order). */
+  private readonly asks: number[] = [];
   private readonly target: ApiTarget;
 
   constructor(
@@ -62,6 +79,13 @@ export class ClientManager {
   /** OpenVPN restarted or the socket dropped: the cids it gave are meaningless from now on. */
   detached(): void {
     this.admitted.clear();
+    this.admitting.clear();
+    this.asks.length = 0;
+  }
+
+  /** The caller sent `status 3`: its answer will be a snapshot of no earlier than now. */
+  listAsked(): void {
+    this.asks.push(Date.now());
   }
 
   handle(event: ManagementEvent): void {
@@ -75,6 +99,9 @@ export class ClientManager {
       case 'client-disconnect':
         void this.release(event);
         return;
+      case 'block':
+        void this.reconcile(parseClientList(event.lines), this.asks.shift() ?? Date.now());
+        return;
       case 'garbage':
         this.log({ level: 'warn', outcome: 'ignored', reason: `management: ${event.reason}` });
         return;
@@ -83,8 +110,11 @@ export class ClientManager {
     }
   }
 
+  /** A POST of `body`, or a GET without one; with the hook's attempts. */
   private call(path: string, body: unknown): Promise<{ outcome: ApiOutcome; attempts: number }> {
-    return withAttempts(this.config, () => postJson(this.target, path, body));
+    return withAttempts(this.config, () =>
+      body === undefined ? getJson(this.target, path) : postJson(this.target, path, body),
+    );
   }
 
   private deny(event: AuthRequest, reason: string, client: string, started: number): void {
@@ -142,6 +172,7 @@ export class ClientManager {
       return;
     }
     this.admitted.set(event.cid, { ...session, username: request.data.username });
+    this.admitting.set(session.vpnIp, Date.now());
     this.log({
       level: 'info',
       hook: 'client-connect',
@@ -184,6 +215,70 @@ export class ClientManager {
       count('bytes_sent'),
       count('time_duration'),
     );
+  }
+
+  /**
+   * Sessions follow OpenVPN's truth (its `status 3` client list): a session of this instance's
+   * subnet that OpenVPN does not have is closed (OpenVPN restarted, a disconnect was lost); a
+   * client OpenVPN has without an active session (kicked, its account disabled, moved or over
+   * quota) is disconnected, and told why.
+   */
+  async reconcile(clients: readonly ListedClient[], askedAt: number): Promise<void> {
+    const { outcome } = await this.call(API_ROUTES.sessions, undefined);
+    const parsed =
+      outcome.kind === 'ok' ? z.array(clientSessionSchema).safeParse(outcome.body) : undefined;
+    if (!parsed?.success) {
+      this.log({
+        level: 'warn',
+        message: 'reconcile skipped: no session list',
+        reason: describe(outcome),
+      });
+      return;
+    }
+    const subnet = ipaddr.IPv4.parseCIDR(this.config.subnet);
+    const mine = parsed.data.filter(
+      (session) =>
+        ipaddr.IPv4.isValid(session.vpnIp) && ipaddr.IPv4.parse(session.vpnIp).match(subnet),
+    );
+    const listed = new Set(clients.map((client) => client.virtualAddress));
+    const active = new Set(mine.map((session) => session.vpnIp));
+    const now = Date.now();
+    for (const address of listed) this.admitting.delete(address);
+    for (const session of mine) {
+      const admittedAt = this.admitting.get(session.vpnIp);
+      // Stored after the list was asked for: the list cannot know it yet.
+      const tooNew = Date.parse(session.connectedAt) >= askedAt - 1000;
+      if (
+        listed.has(session.vpnIp) ||
+        tooNew ||
+        (admittedAt !== undefined && now - admittedAt < ADMITTING_MS)
+      )
+        continue;
+      this.admitting.delete(session.vpnIp);
+      this.log({
+        level: 'warn',
+        message: 'closing a session OpenVPN does not have',
+        sessionId: session.id,
+        vpnIp: session.vpnIp,
+      });
+      await this.closeSession(
+        { ...session, sessionId: session.id },
+        session.bytesIn,
+        session.bytesOut,
+        0,
+      );
+    }
+    for (const client of clients) {
+      // No address yet: still being admitted.
+      if (!client.virtualAddress || active.has(client.virtualAddress)) continue;
+      this.log({
+        level: 'warn',
+        message: 'disconnecting a client without a session',
+        client: client.commonName,
+        vpnIp: client.virtualAddress,
+      });
+      this.send(clientKill(client.cid, 'your session has ended'));
+    }
   }
 
   private async closeSession(

@@ -13,6 +13,9 @@ const schema = z.pipe(
     TUNNELGATE_HOOK_TIMEOUT_MS: intField(5000, 100, 60_000),
     // How long to wait before attaching again after OpenVPN closed the socket (or was not there).
     TUNNELGATE_MANAGE_RECONNECT_MS: intField(500, 50, 60_000),
+    // How often OpenVPN's client list and tunnel-api's sessions are compared (and a kicked
+    // client disconnected).
+    TUNNELGATE_OPENVPN_RECONCILE_MS: intField(1000, 200, 600_000),
     TUNNELGATE_HOOK_STATE_DIR: pathField(),
   }),
   z.transform((env) => ({
@@ -24,6 +27,7 @@ const schema = z.pipe(
     retryDelayMs: env.TUNNELGATE_HOOK_RETRY_DELAY_MS,
     timeoutMs: env.TUNNELGATE_HOOK_TIMEOUT_MS,
     reconnectMs: env.TUNNELGATE_MANAGE_RECONNECT_MS,
+    reconcileMs: env.TUNNELGATE_OPENVPN_RECONCILE_MS,
   })),
 );
 

@@ -25,7 +25,11 @@ export async function runManager(env: Env): Promise<number> {
   }
   let manager: ClientManager | undefined = undefined;
   const connection = new ManagementConnection(config.socket, config.reconnectMs, {
-    attached: () => log({ level: 'info', message: 'attached', socket: config.socket }),
+    attached: () => {
+      log({ level: 'info', message: 'attached', socket: config.socket });
+      // Straight away: after a restart of OpenVPN (or of this manager) sessions may be stale.
+      askClientList();
+    },
     event: (event) => manager?.handle(event),
     detached: (reason) => {
       manager?.detached();
@@ -33,9 +37,14 @@ export async function runManager(env: Env): Promise<number> {
     },
   });
   manager = new ClientManager(config, token, (command) => connection.send(command), log);
+  const askClientList = () => {
+    if (connection.askClientList()) manager?.listAsked();
+  };
   connection.start();
+  const reconcile = setInterval(askClientList, config.reconcileMs);
   return new Promise((resolve) => {
     const stop = () => {
+      clearInterval(reconcile);
       connection.stop();
       resolve(0);
     };

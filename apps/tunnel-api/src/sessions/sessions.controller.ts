@@ -28,8 +28,9 @@ export class SessionsController {
     private readonly firewall: FirewallService,
   ) {}
 
-  // Gateways look up the session holding a VPN IP that the watch has not delivered yet.
-  @AllowPrincipals('gateway')
+  // Gateways look up the session holding a VPN IP that the watch has not delivered yet; the
+  // OpenVPN manager compares the active sessions with OpenVPN's own client list.
+  @AllowPrincipals('gateway', 'hook')
   @Get()
   @ApiRoute({ summary: 'Active sessions, by account or device', query: filterSchema })
   async list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {

@@ -36,7 +36,13 @@ export function clientDeny(
   return `client-deny ${cid} ${kid} ${quoteArgument(reason)}${client}\n`;
 }
 
-/** Disconnects a connected client, telling it why (it sees a RESTART/HALT with the message). */
-export function clientKill(cid: number, message?: string): string {
-  return `client-kill ${cid}${message === undefined ? '' : ` ${quoteArgument(message)}`}\n`;
+/**
+ * Disconnects a connected client. Its second argument is the control message the client gets,
+ * which OpenVPN 2.6 acts on only when it is RESTART or HALT (anything else the client logs as
+ * unknown and stays connected, as seen here): RESTART with the reason, so the client reconnects
+ * and meets the verdict on its account (refused with the reason, or admitted again).
+ */
+export function clientKill(cid: number, reason?: string): string {
+  const message = reason === undefined ? 'RESTART' : `RESTART,${reason}`;
+  return `client-kill ${cid} ${quoteArgument(message)}\n`;
 }

@@ -73,11 +73,14 @@ export class ManagementParser {
   private discarding = false;
   private client: (PendingClient & { env: ClientEnv }) | undefined;
   private block: string[] | undefined;
+  /** Multi-line answers asked for and not yet complete (commands are answered in order). */
+  private pendingBlocks = 0;
 
   constructor(private readonly limits: ParserLimits = DEFAULT_PARSER_LIMITS) {}
 
-  /** Whether a multi-line answer is expected next (set by the caller that sent `status 3`). */
+  /** One more multi-line answer is on its way (the caller sent `status 3`). */
   expectBlock(): void {
+    this.pendingBlocks++;
     this.block ??= [];
   }
 
@@ -127,7 +130,8 @@ export class ManagementParser {
     if (this.block) {
       if (line === 'END') {
         events.push({ kind: 'block', lines: this.block });
-        this.block = undefined;
+        this.pendingBlocks--;
+        this.block = this.pendingBlocks > 0 ? [] : undefined;
       } else if (this.block.length < this.limits.maxBlockLines) this.block.push(line);
       return;
     }
