@@ -477,6 +477,35 @@ describe('accounts at work', () => {
     );
   });
 
+  it("counts the account's OpenVPN sessions toward its limit (issue 18)", async () => {
+    await account('vpnandproxy', { maxConnections: 1, protocols: ['http', 'openvpn'] });
+    const session = {
+      username: 'vpnandproxy',
+      commonName: 'vpnandproxy',
+      vpnIp: '10.9.0.41',
+      realIp: '203.0.113.9',
+      realPort: 40000,
+      connectedAt: '2026-01-05T00:00:00.000Z',
+    };
+    expect((await api.call('POST', '/v1/openvpn/connect', session)).status).toBe(200);
+    await waitFor(
+      async () => (await curl(['-x', httpProxy('vpnandproxy'), plainUrl('/')])).status === 429,
+      'the OpenVPN session counted at the gateway',
+    );
+    await api.call('POST', '/v1/openvpn/disconnect', {
+      ...session,
+      realIp: undefined,
+      realPort: undefined,
+      bytesReceived: 0,
+      bytesSent: 0,
+      durationSeconds: 1,
+    });
+    await waitFor(
+      async () => (await curl(['-x', httpProxy('vpnandproxy'), plainUrl('/')])).status === 200,
+      'the slot back once the OpenVPN session ended',
+    );
+  });
+
   it('closes live tunnels when the account is disabled', async () => {
     await account('bob');
     const tunnel = await connectTunnel(

@@ -307,6 +307,49 @@ describe('OpenVPN hooks', () => {
     ).toEqual({ closed: false });
   });
 
+  it("holds OpenVPN clients to the account's connection limit (issue 18)", async () => {
+    await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: 1 });
+    const first = connect({ vpnIp: '10.9.0.31', connectedAt: '2026-01-04T00:00:00.000Z' });
+    expect((await call('POST', '/v1/openvpn/connect', first)).status).toBe(200);
+    const second = await call(
+      'POST',
+      '/v1/openvpn/connect',
+      connect({ vpnIp: '10.9.0.32', connectedAt: '2026-01-04T00:00:01.000Z' }),
+    );
+    expect(second.status).toBe(403);
+    expect(second.body).toMatchObject({ error: { code: 'TOO_MANY_CONNECTIONS' } });
+    // The same client coming back on its own address replaces itself: still one.
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/openvpn/connect',
+          connect({ vpnIp: '10.9.0.31', connectedAt: '2026-01-04T00:00:02.000Z' }),
+        )
+      ).status,
+    ).toBe(200);
+    await call(
+      'POST',
+      '/v1/openvpn/disconnect',
+      disconnect({ vpnIp: '10.9.0.31', connectedAt: '2026-01-04T00:00:02.000Z' }),
+    );
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/openvpn/connect',
+          connect({ vpnIp: '10.9.0.32', connectedAt: '2026-01-04T00:00:03.000Z' }),
+        )
+      ).status,
+    ).toBe(200);
+    await call(
+      'POST',
+      '/v1/openvpn/disconnect',
+      disconnect({ vpnIp: '10.9.0.32', connectedAt: '2026-01-04T00:00:03.000Z' }),
+    );
+    await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
+  });
+
   it('answers a disconnect after a failed connect with a 200 no-op', async () => {
     expect(
       await call('POST', '/v1/openvpn/disconnect', disconnect({ vpnIp: '10.9.0.77' })),

@@ -217,10 +217,12 @@ export class RelayGatekeeper implements Gatekeeper {
   ): Grant {
     const refusal = this.refusal(account, protocol, clientIp);
     if (refusal) throw refusal;
+    // The limit counts the account's proxy connections on this gateway and its OpenVPN sessions.
     if (
       !holdsSlot &&
       account.maxConnections !== null &&
-      this.registry.countFor(account.id) >= account.maxConnections
+      this.registry.countFor(account.id) + this.directory.openvpnSessionsOf(account.id) >=
+        account.maxConnections
     )
       throw new AccessRefused(
         'too-many-connections',

@@ -45,6 +45,8 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
   private readonly accountsByName = new Map<string, PublicAccount>();
   private readonly devicesById = new Map<string, Device>();
   private readonly sessionsByVpnIp = new Map<string, ClientSession>();
+  /** Active OpenVPN sessions per account: they count toward its connection limit. */
+  private readonly sessionCounts = new Map<string, number>();
   private revision: number | undefined;
   private stream: Readable | undefined;
   private stopped = false;
@@ -107,6 +109,26 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
     return this.sessionsByVpnIp.get(vpnIp);
   }
 
+  /** The account's active OpenVPN sessions (on every relay sharing the store). */
+  openvpnSessionsOf(accountId: string): number {
+    return this.sessionCounts.get(accountId) ?? 0;
+  }
+
+  private setSession(session: ClientSession): void {
+    this.deleteSession(session.vpnIp);
+    this.sessionsByVpnIp.set(session.vpnIp, session);
+    this.sessionCounts.set(session.accountId, this.openvpnSessionsOf(session.accountId) + 1);
+  }
+
+  private deleteSession(vpnIp: string): void {
+    const session = this.sessionsByVpnIp.get(vpnIp);
+    if (!session) return;
+    this.sessionsByVpnIp.delete(vpnIp);
+    const left = this.openvpnSessionsOf(session.accountId) - 1;
+    if (left > 0) this.sessionCounts.set(session.accountId, left);
+    else this.sessionCounts.delete(session.accountId);
+  }
+
   /** A usage report's totals: they move without a change on the feed. */
   setUsedBytes(accountId: string, usedBytes: number): void {
     const before = this.accountsById.get(accountId);
@@ -118,7 +140,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
 
   /** A session the watch has not delivered yet (looked up on a miss). */
   learnSession(session: ClientSession): void {
-    if (session.state === 'active') this.sessionsByVpnIp.set(session.vpnIp, session);
+    if (session.state === 'active') this.setSession(session);
   }
 
   private async connect(attempt: number): Promise<void> {
@@ -239,11 +261,11 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
     this.accountsByName.clear();
     this.devicesById.clear();
     this.sessionsByVpnIp.clear();
+    this.sessionCounts.clear();
     for (const account of this.decodeAll('account', line.accounts)) this.putAccount(account);
     for (const device of this.decodeAll('device', line.devices))
       this.devicesById.set(device.id, device);
-    for (const session of this.decodeAll('session', line.sessions))
-      this.sessionsByVpnIp.set(session.vpnIp, session);
+    for (const session of this.decodeAll('session', line.sessions)) this.setSession(session);
     this.revision = line.revision;
     this.synced = true;
     this.onFirstSnapshot();
@@ -288,11 +310,11 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
         if (!session) return;
         const current = this.sessionsByVpnIp.get(session.vpnIp);
         if (line.op !== 'deleted' && session.state === 'active') {
-          this.sessionsByVpnIp.set(session.vpnIp, session);
+          this.setSession(session);
           if (current && current.id !== session.id) this.emit('sessionEnded', current);
           return;
         }
-        if (current?.id === session.id) this.sessionsByVpnIp.delete(session.vpnIp);
+        if (current?.id === session.id) this.deleteSession(session.vpnIp);
         this.emit('sessionEnded', session);
         return;
       }

@@ -135,6 +135,15 @@ export class OpenvpnService {
       return { sessionId: existing.id, config: [] };
     }
     if (existing) await this.closer.close(existing, 'replaced');
+    if (account.maxConnections !== null) {
+      // The session this one replaces (same VPN IP) was closed just above and no longer counts.
+      const held = (await this.store.sessions.listActive({ accountId: account.id })).length;
+      if (held >= account.maxConnections)
+        throw new ApiError(
+          'TOO_MANY_CONNECTIONS',
+          `account allows ${account.maxConnections} connections and holds ${held}`,
+        );
+    }
 
     const session = await this.store.sessions.create({
       id: randomUUID(),
