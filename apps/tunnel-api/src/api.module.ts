@@ -15,6 +15,7 @@ import { OpenvpnController } from './openvpn/openvpn.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { OpenvpnService } from './openvpn/openvpn.service';
 import { SessionCloser } from './sessions/session-closer';
+import { SessionRetention } from './sessions/session-retention';
 import { SessionsController } from './sessions/sessions.controller';
 import { WatchController } from './watch/watch.controller';
 import { StoreModule } from './store/store.module';
@@ -42,6 +43,7 @@ import { StoreModule } from './store/store.module';
     DevicesService,
     OpenvpnService,
     SessionCloser,
+    SessionRetention,
   ],
 })
 export class ApiModule {}

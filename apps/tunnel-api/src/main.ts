@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { closeOnSignals, createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError, unsupportedNodeReason } from '@tunnelgate/config';
+import { isStoreError } from '@tunnelgate/store';
 import { ExecRunner, Iptables, teardownFirewall } from '@tunnelgate/firewall-sync';
 import { ensureTokenFile } from './auth/api-token';
 import { PRINCIPALS } from './auth/principal';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    `${error instanceof ConfigError || isStoreError(error) ? `tunnel-api: ${error.message}` : String((error as Error)?.stack ?? error)}\n`,
   );
   process.exit(1);
 });

@@ -31,6 +31,7 @@ describe('tunnel-api config', () => {
         hook: 'data/hook-token',
       },
       deviceOfflineAfterMs: 60000,
+      sessionRetentionMs: 30 * 24 * 3_600_000,
       watchBufferBytes: 8 * 1024 * 1024,
       firewall: 'auto',
       firewallResyncMs: 10000,

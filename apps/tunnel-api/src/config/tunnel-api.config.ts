@@ -34,6 +34,8 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_TOKEN_FILE: z.optional(z.string().check(z.minLength(1))),
     TUNNELGATE_HOOK_TOKEN_FILE: z.optional(z.string().check(z.minLength(1))),
     TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: intField(60_000, 1000, 3_600_000),
+    // How long closed sessions are kept before they are pruned (30 days).
+    TUNNELGATE_SESSION_RETENTION_MS: intField(30 * 24 * 3_600_000, 1000, 3650 * 24 * 3_600_000),
     // What one /v1/watch client may have queued, beyond its snapshot, before it is dropped.
     TUNNELGATE_WATCH_BUFFER_BYTES: intField(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_FIREWALL: enumField(FIREWALL_MODES, 'auto'),
@@ -100,6 +102,7 @@ const schema = z.pipe(
         join(dirname(env.TUNNELGATE_API_TOKEN_FILE), 'hook-token'),
     },
     deviceOfflineAfterMs: env.TUNNELGATE_DEVICE_OFFLINE_AFTER_MS,
+    sessionRetentionMs: env.TUNNELGATE_SESSION_RETENTION_MS,
     watchBufferBytes: env.TUNNELGATE_WATCH_BUFFER_BYTES,
     firewall: env.TUNNELGATE_FIREWALL,
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,

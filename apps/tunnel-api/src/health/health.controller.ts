@@ -1,4 +1,5 @@
-import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiRoute } from '../docs/api-route.decorator';
 import { API_ROUTES } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
@@ -31,15 +32,24 @@ export class HealthController {
     summary: 'Readiness: store up and firewall in sync',
     errors: { 503: 'not ready, with the failing check' },
   })
-  async readyz() {
-    const store = await this.store.ping().then(
-      () => 'ok',
-      (error: Error) => error.message,
-    );
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
+    // A store that does not answer within a second is as good as down for every caller.
+    let deadline: NodeJS.Timeout | undefined;
+    const store = await Promise.race([
+      this.store.ping().then(
+        () => 'ok',
+        (error: Error) => error.message,
+      ),
+      new Promise<string>((resolve) => {
+        deadline = setTimeout(() => resolve('the store did not answer within 1 s'), 1000);
+      }),
+    ]).finally(() => clearTimeout(deadline));
     const firewall = this.firewall.status;
     const checks = { store, firewall };
+    // The answer itself, not an exception: the error filter keeps 5xx exceptions for faults.
     if (store !== 'ok' || (firewall !== 'in-sync' && firewall !== 'off')) {
-      throw new HttpException({ status: 'not ready', checks }, HttpStatus.SERVICE_UNAVAILABLE);
+      void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return { status: 'not ready', checks };
     }
     return { status: 'ready', checks };
   }

@@ -7,7 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { ApiErrorBody, ApiErrorCode } from '@tunnelgate/sessions';
-import { isStoreError, type StoreErrorCode } from '@tunnelgate/store';
+import { isStoreError, isStoreUnavailable, type StoreErrorCode } from '@tunnelgate/store';
 import type { FastifyReply } from 'fastify';
 import { ApiError, STATUS_BY_CODE } from './api-error';
 
@@ -50,6 +50,13 @@ export class ApiErrorFilter implements ExceptionFilter {
     if (isStoreError(exception)) {
       const code = STORE_CODES[exception.code];
       if (code) return [STATUS_BY_CODE[code], { error: { code, message: exception.message } }];
+    }
+    if (isStoreUnavailable(exception)) {
+      this.logger.warn({ message: 'store unavailable', error: (exception as Error).message });
+      return [
+        STATUS_BY_CODE.STORE_UNAVAILABLE,
+        { error: { code: 'STORE_UNAVAILABLE', message: 'the store cannot answer now; retry' } },
+      ];
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

@@ -18,7 +18,7 @@ class StoreCloser implements OnApplicationShutdown {
     {
       provide: STORE,
       inject: [TUNNEL_API_CONFIG],
-      useFactory: (config: TunnelApiConfig) => openStore(config.storeUrl),
+      useFactory: (config: TunnelApiConfig) => openStore(config.storeUrl, undefined, true),
     },
     StoreCloser,
   ],

@@ -22,3 +22,22 @@ export class StoreError extends Error {
 export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {
   return error instanceof StoreError && (code === undefined || error.code === code);
 }
+
+/**
+ * Whether an error means "the store cannot answer now" (as opposed to a bad request): a
+ * StoreError UNAVAILABLE, Redis down, timed out or reconnecting, SQLite busy. Callers answer
+ * those with 503, never 500.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (isStoreError(error, 'UNAVAILABLE')) return true;
+  const { name, message, code } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    code?: string;
+  };
+  if (name === 'MaxRetriesPerRequestError') return true;
+  if (code === 'SQLITE_BUSY' || code === 'ECONNREFUSED') return true;
+  return /Command timed out|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/.test(
+    message ?? '',
+  );
+}

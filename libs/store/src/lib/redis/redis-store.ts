@@ -36,6 +36,9 @@ export class RedisStore implements Store {
       // answers 503 and the hook retries, which beats a connect that hangs.
       maxRetriesPerRequest: 2,
       connectTimeout: 3000,
+      // A command that has no answer within a second fails (queued while reconnecting too): the
+      // API answers 503 well inside a hook's 5 s, instead of after the retries above.
+      commandTimeout: 1000,
       // A refused connect otherwise holds a 2 s timer that keeps the process alive on shutdown.
       disconnectTimeout: 200,
       retryStrategy: (attempt) => (this.reconnect ? Math.min(attempt * 200, 2000) : null),

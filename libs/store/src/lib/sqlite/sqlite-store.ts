@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store';
+import { StoreError } from '../store-error';
+import { ProcessLock } from './process-lock';
 import { migrate } from './migrations';
 import { SqliteAccounts } from './sqlite-accounts';
 import { SqliteChanges } from './sqlite-changes';
@@ -14,6 +16,11 @@ export interface SqliteStoreOptions {
   /** A file path, or `:memory:` for tests. */
   path: string;
   now?: () => Date;
+  /**
+   * This process is the file's only writer (tunnel-api): a second process that asks the same is
+   * refused, and the file is checked for corruption first.
+   */
+  exclusive?: boolean;
 }
 
 /** The embedded store: one file, WAL so readers never wait for the writer. */
@@ -25,11 +32,20 @@ export class SqliteStore implements Store {
   readonly changes: SqliteChanges;
   readonly loginAttempts: SqliteLoginAttempts;
   private readonly db: Database.Database;
+  private readonly lock: ProcessLock | undefined;
 
-  constructor({ path, now = () => new Date() }: SqliteStoreOptions) {
+  constructor({ path, now = () => new Date(), exclusive = false }: SqliteStoreOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.lock =
+      exclusive && path !== ':memory:' ? ProcessLock.take(`${path}.lock`, path) : undefined;
     try {
+      this.db = new Database(path);
+    } catch (error) {
+      this.lock?.release();
+      throw error;
+    }
+    try {
+      if (exclusive) this.verify(path);
       this.db.pragma('journal_mode = WAL');
       // Several writers on one file (tests, a second tool) wait for each other instead of failing.
       this.db.pragma('busy_timeout = 5000');
@@ -38,6 +54,7 @@ export class SqliteStore implements Store {
       migrate(this.db, path);
     } catch (error) {
       this.db.close();
+      this.lock?.release();
       throw error;
     }
     const ctx = new SqliteContext(this.db, now);
@@ -54,5 +71,27 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    this.lock?.release();
+  }
+
+  /**
+   * SQLite's quick_check (every page and index, without cross-checking them: seconds even for
+   * a large file): a corrupt file must stop the start, not answer 500 later.
+   */
+  private verify(path: string): void {
+    let problems: string[];
+    try {
+      problems = (this.db.pragma('quick_check(20)') as { quick_check: string }[])
+        .map((row) => row.quick_check)
+        .filter((result) => result !== 'ok');
+    } catch (error) {
+      problems = [(error as Error).message];
+    }
+    if (problems.length > 0)
+      throw new StoreError(
+        'CORRUPT_RECORD',
+        `${path} failed SQLite's integrity check (${problems.slice(0, 3).join('; ')}): restore it ` +
+          'from a backup (docs/operations.md), or move it away to start with an empty store',
+      );
   }
 }
