@@ -30,11 +30,11 @@ export class ChainLab {
     readonly relay: RelayNode,
   ) {}
 
-  static async start(): Promise<ChainLab> {
+  static async start(control: RelayNode['control'] = 'management'): Promise<ChainLab> {
     const topology = buildTopology();
     let relay: RelayNode;
     try {
-      relay = new RelayNode(topology);
+      relay = new RelayNode(topology, control);
     } catch (error) {
       removeTopology(topology);
       throw error;
@@ -132,14 +132,15 @@ export class ChainLab {
   }
 
   /**
-   * Disconnects as a customer closing the app does, and waits for OpenVPN's client-disconnect hook
+   * Disconnects as a customer closing the app does, and waits for the client-disconnect (hook or manager)
    * to have run: OpenVPN 2.6 closes a UDP client's instance about 5 s after its exit notification,
    * and only then are its session and rule ended.
    */
   async disconnect(customer: OpenvpnCustomer): Promise<void> {
-    const mark = this.relay.openvpn.output.length;
+    const log = this.relay.controlLog;
+    const mark = log.output.length;
     await customer.disconnect();
-    await this.relay.openvpn.waitForOutput(
+    await log.waitForOutput(
       new RegExp(`"hook":"client-disconnect","outcome":"[a-z]+","client":"${customer.username}"`),
       mark,
     );

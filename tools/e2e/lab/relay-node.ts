@@ -31,8 +31,14 @@ export class RelayNode {
   tunnelApi!: LabProcess;
   gateway!: LabProcess;
   openvpn!: LabProcess;
+  /** `hook-cli manage`, in management mode. */
+  manager: LabProcess | undefined;
 
-  constructor(private readonly topology: Topology) {
+  constructor(
+    private readonly topology: Topology,
+    /** Who admits OpenVPN's clients: `hook-cli manage`, or hook-cli as OpenVPN's scripts. */
+    readonly control: 'management' | 'script' = 'management',
+  ) {
     // OpenVPN's hooks run as nobody: they must reach their token (group nogroup, never world),
     // and nothing else.
     chmodSync(this.dir, 0o755);
@@ -73,6 +79,7 @@ export class RelayNode {
       execFileSync(process.execPath, [join(ROOT, 'dist/apps/hook-cli/main.js'), 'server-config'], {
         env: {
           TUNNELGATE_OPENVPN_TEMPLATE: join(ROOT, 'deployments/openvpn/server.conf.template'),
+          TUNNELGATE_OPENVPN_CONTROL: this.control,
           TUNNELGATE_OPENVPN_SUBNET: LAB.customerSubnet,
           TUNNELGATE_OPENVPN_CA_FILE: join(this.dir, 'ca.crt'),
           TUNNELGATE_OPENVPN_CERT_FILE: join(this.dir, 'server.crt'),
@@ -92,6 +99,25 @@ export class RelayNode {
       {},
     ).start();
     await this.openvpn.waitForOutput('Initialization Sequence Completed');
+    if (this.control === 'management') {
+      this.manager = new LabProcess(
+        'hook-cli manage',
+        this.topology.relay,
+        process.execPath,
+        [join(ROOT, 'dist/apps/hook-cli/main.js'), 'manage'],
+        {
+          TUNNELGATE_API_TOKEN_FILE: this.hookTokenFile,
+          TUNNELGATE_OPENVPN_MANAGEMENT_SOCKET: join(this.dir, 'run', 'tun0.management.sock'),
+          TUNNELGATE_OPENVPN_SUBNET: LAB.customerSubnet,
+        },
+      ).start();
+      await this.manager.waitForOutput('"message":"attached"');
+    }
+  }
+
+  /** Where the admission decisions are logged: the manager's output, or OpenVPN's (scripts). */
+  get controlLog(): LabProcess {
+    return this.manager ?? this.openvpn;
   }
 
   /** Started again after a stop or a SIGKILL: the same store, token and firewall. */
@@ -147,7 +173,8 @@ export class RelayNode {
   }
 
   async stop(): Promise<void> {
-    for (const process of [this.openvpn, this.gateway, this.tunnelApi]) await process?.stop();
+    for (const process of [this.manager, this.openvpn, this.gateway, this.tunnelApi])
+      await process?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

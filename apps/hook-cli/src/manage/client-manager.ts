@@ -117,13 +117,20 @@ export class ClientManager {
     );
   }
 
-  private deny(event: AuthRequest, reason: string, client: string, started: number): void {
+  private deny(
+    event: AuthRequest,
+    reason: string,
+    client: string,
+    started: number,
+    attempts = 0,
+  ): void {
     this.send(clientDeny(event.cid, event.kid, reason, client));
     this.log({
       level: 'warn',
       hook: event.event === 'CONNECT' ? 'client-connect' : 'reauth',
       outcome: 'rejected',
       client: event.env.values.get('username'),
+      attempts,
       elapsedMs: Date.now() - started,
       reason,
     });
@@ -163,6 +170,7 @@ export class ClientManager {
         answer ? 'admit answer does not match the contract' : describe(outcome),
         clientReason(outcome),
         started,
+        attempts,
       );
     const session = answer.data;
     if (!this.send(clientAuth(event.cid, event.kid, session.config))) {
