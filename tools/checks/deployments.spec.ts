@@ -35,17 +35,23 @@ interface EnvVariable {
 }
 
 const knownVariables = new Map<string, EnvVariable[]>();
-/** What the built app itself says it reads (`main.js env`): the manifests are checked against it. */
-function variablesOf(entry: string): EnvVariable[] {
-  let known = knownVariables.get(entry);
+/**
+ * What the built app itself says it reads (`main.js env`, or `manage-env` for hook-cli's
+ * manager): the manifests are checked against it.
+ */
+function variablesOf(entry: string, command = 'env'): EnvVariable[] {
+  let known = knownVariables.get(`${entry} ${command}`);
   if (!known) {
     known = JSON.parse(
-      execFileSync('node', [join(ROOT, entry), 'env'], { encoding: 'utf8' }),
+      execFileSync('node', [join(ROOT, entry), command], { encoding: 'utf8' }),
     ) as EnvVariable[];
-    knownVariables.set(entry, known);
+    knownVariables.set(`${entry} ${command}`, known);
   }
   return known;
 }
+
+/** A container running `hook-cli manage`. */
+const isManager = (container: Container) => container.command?.at(-1) === 'manage';
 
 function appOf(container: Container) {
   return APPS[container.image.split(':')[0] ?? ''];
@@ -84,7 +90,10 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
   it('sets only variables the app reads, and every variable the app requires', () => {
     expect(ours.length).toBeGreaterThan(0);
     const problems = ours.flatMap(({ owner, container }) => {
-      const known = variablesOf(appOf(container)?.entry ?? '');
+      const known = variablesOf(
+        appOf(container)?.entry ?? '',
+        isManager(container) ? 'manage-env' : 'env',
+      );
       const set = (container.env ?? []).map((v) => v.name);
       const referenced = JSON.stringify([container.env, container.command]);
       const unknown = set.filter((name) =>
@@ -188,12 +197,16 @@ describe.each(OVERLAYS)('deployments/k8s/overlays/%s', (overlay) => {
     expect(hookPath).toMatch(/^\//);
     expect(openvpnStage && stageEnv(openvpnStage)['TUNNELGATE_OPENVPN_TEMPLATE']).toBe(template);
     const openvpns = ours.filter(({ container }) => appOf(container)?.stage === 'openvpn');
-    expect(openvpns.length).toBeGreaterThanOrEqual(2);
-    for (const { container } of openvpns) {
+    const servers = openvpns.filter(({ container }) => !isManager(container));
+    const managers = openvpns.filter(({ container }) => isManager(container));
+    expect(servers.length).toBeGreaterThanOrEqual(2);
+    expect(managers.length).toBe(servers.length);
+    for (const { container } of servers) {
       const script = (container.command ?? []).join(' ');
       expect(script).toContain(`${hookPath} server-config >`);
       expect(script).toMatch(/exec openvpn --config /);
     }
+    for (const { container } of managers) expect(container.command).toEqual([hookPath, 'manage']);
   });
 
   it('probes only ports its containers declare, with the same probes on every overlay', () => {
@@ -342,9 +355,10 @@ describeAsRoot('the single-node relay pod, started from its manifest', () => {
     ]);
   }, 60_000);
 
-  it("each OpenVPN container's environment renders a server config that runs its hook", () => {
+  it("each OpenVPN container's environment renders a server config its manager answers", () => {
     for (const name of ['openvpn-udp', 'openvpn-tcp']) {
       const { env } = containerEnv(name);
+      const manager = containerEnv(`${name}-manager`).env;
       const hook = join(ROOT, 'dist/apps/hook-cli/main.js');
       const config = execFileSync(hook, ['server-config'], {
         encoding: 'utf8',
@@ -355,7 +369,13 @@ describeAsRoot('the single-node relay pod, started from its manifest', () => {
         },
       });
       expect(config).toContain(`dev ${env['TUNNELGATE_OPENVPN_DEV']}`);
-      expect(config).toContain(`client-connect "${process.execPath} ${hook} client-connect"`);
+      expect(config).toContain('management-client-auth');
+      expect(config).toContain(
+        `management ${manager['TUNNELGATE_OPENVPN_MANAGEMENT_SOCKET']} unix`,
+      );
+      expect(config).toMatch(
+        new RegExp(`server ${(manager['TUNNELGATE_OPENVPN_SUBNET'] ?? '').split('/')[0]} `),
+      );
     }
   });
 });

@@ -6,12 +6,19 @@ import {
   type Env,
 } from '@tunnelgate/config';
 import { hookEnvVariables } from '../config/hook.config';
+import { manageEnvVariables } from '../manage/manage-config';
 import { renderServerConfig, serverConfigSchema } from './server-config';
 
-/** Every variable the openvpn container may set: the hooks' and server-config's. */
+/** Every variable the openvpn image's containers may set: the hooks', server-config's, manage's. */
 function envVariables(): EnvVariable[] {
   const byName = new Map<string, EnvVariable>();
-  for (const variable of [...hookEnvVariables(), ...describeEnv(serverConfigSchema)]) {
+  const variables = [
+    ...hookEnvVariables(),
+    ...describeEnv(serverConfigSchema),
+    // `manage-env` lists these with what they require.
+    ...manageEnvVariables().map((variable) => ({ ...variable, required: false })),
+  ];
+  for (const variable of variables) {
     const known = byName.get(variable.name);
     byName.set(
       variable.name,
@@ -28,6 +35,11 @@ function envVariables(): EnvVariable[] {
 export const ADMIN_COMMANDS: Record<string, (env: Env, hookPath: string) => number> = {
   env: () => {
     process.stdout.write(`${JSON.stringify(envVariables(), null, 2)}\n`);
+    return 0;
+  },
+  /** The variables `manage` reads (its container needs none of the server's). */
+  'manage-env': () => {
+    process.stdout.write(`${JSON.stringify(manageEnvVariables(), null, 2)}\n`);
     return 0;
   },
   'server-config': (env, hookPath) => {
