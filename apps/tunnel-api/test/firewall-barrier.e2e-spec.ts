@@ -1,5 +1,6 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
+import { LISTEN, TCP_CONNECT, UDP_SEND, waitForLine } from './support/packet-scripts';
 import {
   ExecRunner,
   FirewallReconciler,
@@ -11,45 +12,6 @@ import {
 import { describeAsRoot, link, Netns, waitFor } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-
-const LISTEN = `
-const net = require('node:net');
-const port = Number(process.argv[1]);
-// Clients reset their connections: the listener must outlive each one (a test connects twice).
-net.createServer((s) => { s.on('error', () => {}); console.log('accepted ' + port + ' from ' + s.remoteAddress); s.end('hi'); }).listen(port, '0.0.0.0', () => console.log('listening ' + port));`;
-
-/** Connects from a source address; prints connected / timeout / the error code. */
-const TCP_CONNECT = `
-const net = require('node:net');
-const [host, port, localAddress] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port), localAddress, timeout: 3000 });
-s.on('connect', () => { console.log('connected'); s.destroy(); });
-s.on('timeout', () => { console.log('timeout'); s.destroy(); });
-s.on('error', (e) => console.log(e.code));`;
-
-/** UDP on a connected socket: an ICMP port unreachable surfaces as ECONNREFUSED. */
-const UDP_SEND = `
-const dgram = require('node:dgram');
-const [host, port] = process.argv.slice(1);
-const s = dgram.createSocket('udp4');
-const done = (r) => { console.log(r); s.close(); process.exit(0); };
-s.on('error', (e) => done(e.code));
-s.connect(Number(port), host, () => { s.send('x'); setTimeout(() => s.send('x'), 200); setTimeout(() => done('no answer'), 2000); });`;
-
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line ${pattern} in: ${seen}`)), 5000);
-    child.stdout?.on('data', (d: Buffer) => {
-      seen += d.toString();
-      const line = seen.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-  });
-}
 
 /**
  * Issue 21, part 1: with every iptables rule gone, customer traffic still never leaves the relay.

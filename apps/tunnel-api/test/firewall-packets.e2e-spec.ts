@@ -1,49 +1,10 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
+import { LISTEN, TCP_CONNECT, UDP_SEND, waitForLine } from './support/packet-scripts';
 import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** Prints one line per accepted TCP connection: `accepted <local port> from <remote address>`. */
-const LISTEN = `
-const net = require('node:net');
-for (const port of process.argv.slice(1).map(Number)) {
-  net.createServer((s) => { console.log('accepted ' + port + ' from ' + s.remoteAddress); s.end('hi'); }).listen(port, '0.0.0.0', () => console.log('listening ' + port));
-}`;
-
-/** Connects from a given source address; prints connected / the error code. */
-const TCP_CONNECT = `
-const net = require('node:net');
-const [host, port, localAddress] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port), localAddress, timeout: 3000 });
-s.on('connect', () => { console.log('connected'); s.destroy(); });
-s.on('timeout', () => { console.log('timeout'); s.destroy(); });
-s.on('error', (e) => console.log(e.code));`;
-
-/** Sends UDP twice on a connected socket: an ICMP port unreachable surfaces as ECONNREFUSED. */
-const UDP_SEND = `
-const dgram = require('node:dgram');
-const [host, port] = process.argv.slice(1);
-const s = dgram.createSocket('udp4');
-const done = (r) => { console.log(r); s.close(); process.exit(0); };
-s.on('error', (e) => done(e.code));
-s.connect(Number(port), host, () => { s.send('x'); setTimeout(() => s.send('x'), 200); setTimeout(() => done('no answer'), 2000); });`;
-
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line ${pattern} in: ${seen}`)), 5000);
-    child.stdout?.on('data', (d: Buffer) => {
-      seen += d.toString();
-      const line = seen.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-  });
-}
 
 describeAsRoot('firewall with real packets between namespaces', () => {
   // customer (10.9.0.6 has a session, 10.9.0.7 has none) --tun0-- relay --dev0-- device
