@@ -333,7 +333,30 @@ describe('a customer', () => {
     expect(serving?.destroyed).toBe(false);
     socket.destroy();
     // The device tunnel and the origin connection behind it close with the client.
-    await waitFor(async () => serving?.destroyed === true, 'the origin connection closed', 5000);
+    await waitFor(async () => serving?.destroyed === true, 'the origin connection closed', 50);
+  });
+
+  it("closes a kept-alive connection's pooled upstream when its account is disabled (row 2)", async () => {
+    await account('pooled', 'dev-honest');
+    const socket = await connected(relay.port('http'));
+    socket.on('error', () => undefined);
+    const path = '/bytes/10';
+    const auth = `Proxy-Authorization: ${basic('pooled')}\r\n`;
+    expect(
+      await exchange(
+        socket,
+        `GET http://127.0.0.1:${origin.port}${path} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      ),
+    ).toEqual({ status: 200, length: 10 });
+    // Between requests the device tunnel waits in the connection's pool, the origin behind it.
+    const pooled = origin.requests.filter((r) => r.path === path).at(-1)?.socket;
+    expect(pooled?.destroyed).toBe(false);
+    expect((await api.call('PATCH', '/v1/accounts/pooled', { enabled: false })).status).toBe(200);
+    await waitFor(
+      async () => pooled?.destroyed === true && socket.destroyed,
+      'both legs closed',
+      50,
+    );
   });
 
   it('has the Host header rewritten from the absolute URI (row 10)', async () => {

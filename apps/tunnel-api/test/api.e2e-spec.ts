@@ -350,6 +350,26 @@ describe('OpenVPN hooks', () => {
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 
+  it("records OpenVPN's own byte counts on the session, never in the account's usage (issue 18)", async () => {
+    const usage = async () =>
+      Number((await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes']);
+    const before = await usage();
+    const at = { vpnIp: '10.9.0.33', connectedAt: '2026-01-06T00:00:00.000Z' };
+    expect((await call('POST', '/v1/openvpn/connect', connect(at))).status).toBe(200);
+    const closed = await call(
+      'POST',
+      '/v1/openvpn/disconnect',
+      disconnect({ ...at, bytesReceived: 5_000_000, bytesSent: 7_000_000 }),
+    );
+    // The transparent gateway counts what it relays for the customer; OpenVPN's totals (its own
+    // overhead, DNS, refused traffic included) are kept for the record only.
+    expect(closed.body).toMatchObject({
+      closed: true,
+      session: { bytesIn: 5_000_000, bytesOut: 7_000_000 },
+    });
+    expect(await usage()).toBe(before);
+  });
+
   it('answers a disconnect after a failed connect with a 200 no-op', async () => {
     expect(
       await call('POST', '/v1/openvpn/disconnect', disconnect({ vpnIp: '10.9.0.77' })),
