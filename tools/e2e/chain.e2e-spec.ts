@@ -177,8 +177,8 @@ for (const control of ['management', 'script'] as const)
             mark,
           );
         if (control === 'script') expect(await activeSessions('accountId=acc-dave')).toEqual([]);
-        // The stopped tunnel-api, once resumed, still stores the admits the manager gave up on;
-        // the manager's reconcile closes sessions OpenVPN does not have within a few seconds.
+        // The resumed tunnel-api refuses the admits whose deadline passed while it was stopped;
+        // anything stored anyway is closed by the manager's reconcile within a few seconds.
         else
           await waitFor(
             async () => (await activeSessions('accountId=acc-dave')).length === 0,

@@ -350,6 +350,28 @@ describe('OpenVPN hooks', () => {
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 
+  it('stores nothing for a management-mode admit served after its deadline (issue 18)', async () => {
+    const sessions = async () =>
+      ((await call('GET', '/v1/sessions?accountId=acc-alice')).body as unknown as unknown[]).length;
+    const before = await sessions();
+    const late = await call(
+      'POST',
+      '/v1/openvpn/admit',
+      {
+        username: 'alice',
+        password: 'correct horse',
+        realIp: '203.0.113.9',
+        realPort: 40000,
+        subnet: '10.9.0.128/25',
+        deadline: new Date(Date.now() - 1000).toISOString(),
+      },
+      HOOK_TOKEN,
+    );
+    expect(late.status).toBe(503);
+    expect(late.body).toMatchObject({ error: { code: 'REQUEST_EXPIRED' } });
+    expect(await sessions()).toBe(before);
+  });
+
   it("records OpenVPN's own byte counts on the session, never in the account's usage (issue 18)", async () => {
     const usage = async () =>
       Number((await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes']);

@@ -161,7 +161,13 @@ export class ClientManager {
       const fields = request.error.issues.map((i) => String(i.path[0])).join(', ');
       return this.deny(event, `malformed ${fields}`, `malformed ${fields}`, started);
     }
-    const { outcome, attempts } = await this.call(API_ROUTES.openvpnAdmit, request.data);
+    // Each attempt carries its own deadline: what tunnel-api serves after it is not stored.
+    const { outcome, attempts } = await withAttempts(this.config, () =>
+      postJson(this.target, API_ROUTES.openvpnAdmit, {
+        ...request.data,
+        deadline: new Date(Date.now() + this.config.timeoutMs).toISOString(),
+      }),
+    );
     const answer =
       outcome.kind === 'ok' ? openvpnAdmitResponseSchema.safeParse(outcome.body) : undefined;
     if (!answer?.success)

@@ -67,6 +67,11 @@ export class OpenvpnService {
       'openvpn',
       request.realIp,
     );
+    if (request.deadline !== undefined && Date.now() > Date.parse(request.deadline))
+      throw new ApiError(
+        'REQUEST_EXPIRED',
+        'the manager stopped waiting for this admit before it could be served',
+      );
     const used = new Set((await this.store.sessions.listActive()).map((s) => s.vpnIp));
     const vpnIp = this.pool.take(request.subnet, used);
     if (!vpnIp) {

@@ -19,6 +19,7 @@ export const API_ERROR_CODES = [
   'REVISION_COMPACTED',
   'RATE_LIMITED',
   'AUTH_BUSY',
+  'REQUEST_EXPIRED',
   'INTERNAL',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

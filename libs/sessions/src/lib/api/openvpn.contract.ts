@@ -53,6 +53,11 @@ export const openvpnAdmitRequestSchema = z.strictObject({
   realIp: ipSchema,
   realPort: portSchema,
   subnet: z.cidrv4(),
+  /**
+   * When the manager stops waiting for this answer: past it nothing is stored (a tunnel-api that
+   * was stalled must not admit a client the manager has refused meanwhile).
+   */
+  deadline: z.optional(timestampSchema),
 });
 export type OpenvpnAdmitRequest = z.infer<typeof openvpnAdmitRequestSchema>;
 
