@@ -443,7 +443,7 @@ describe('auth-user-pass-verify', () => {
     const end = Date.now() + 5000;
     while (workers().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     const [worker] = workers();
-    expect(worker).toBeDefined();
+    expect(worker).toMatch(/^\d+$/);
     const environ = readFileSync(`/proc/${worker}/environ`, 'utf8');
     expect(environ).toContain('auth_control_file=');
     expect(environ).not.toContain('env-secret-pw');

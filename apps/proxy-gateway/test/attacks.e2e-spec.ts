@@ -2,7 +2,7 @@ import { waitFor } from '@tunnelgate/netns-testing';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
-import { Agent, createServer as createHttpServer, request, type Server } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
 import {
@@ -14,6 +14,7 @@ import {
   socks5Connect,
 } from './support/raw-clients';
 import { Socks5UdpClient } from './support/socks5-udp-client';
+import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
 // The attacks of issue 25 that a customer or a phone can make through the gateway, each on real
@@ -32,50 +33,8 @@ const phone = new GatewayInstance({
 let relay: GatewayInstance;
 const PASSWORD = 'correct horse battery';
 
-/** The origin: each request's Host, and the origin-side connection (its client port) it came on. */
-class Origin {
-  readonly requests: { host: string; via: number; who: string; path: string; socket: Socket }[] =
-    [];
-  server!: Server;
-
-  async start(): Promise<this> {
-    this.server = createHttpServer((req, res) => {
-      this.requests.push({
-        host: req.headers.host ?? '',
-        via: req.socket.remotePort ?? 0,
-        who: String(req.headers['x-who'] ?? ''),
-        path: req.url ?? '',
-        socket: req.socket,
-      });
-      const size = Number(/^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 5);
-      res.writeHead(200, { 'content-length': size });
-      // A large body is written as the client takes it, so a stalled download holds the origin.
-      const block = Buffer.alloc(64 * 1024, 'x');
-      let left = size;
-      const pump = () => {
-        while (left > 0) {
-          const part = block.subarray(0, Math.min(left, block.length));
-          left -= part.length;
-          if (!res.write(part)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  close(): void {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-}
-const origin = new Origin();
+/** The origin: what it was asked, on which of its connections (and that connection). */
+const origin = new Targets();
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
 const usedBytes = async (id: string) =>
@@ -174,7 +133,7 @@ afterAll(async () => {
   await relay?.close();
   await phone.close();
   await api.remove();
-  origin.close();
+  await origin.close();
 });
 
 describe('a hostile phone', () => {
@@ -270,7 +229,7 @@ describe('a customer', () => {
     const socket = await connected(relay.port('http'));
     socket.on('error', () => undefined);
     const get = (auth: string) =>
-      `GET http://127.0.0.1:${origin.port}/bytes/200000 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`;
+      `GET http://127.0.0.1:${origin.httpPort}/bytes/200000 HTTP/1.1\r\nHost: x\r\n${auth}\r\n`;
     expect(await exchange(socket, get(`Proxy-Authorization: ${basic('alice')}\r\n`))).toEqual({
       status: 200,
       length: 200_000,
@@ -296,7 +255,7 @@ describe('a customer', () => {
           {
             host: '127.0.0.1',
             port: relay.port('http'),
-            path: `http://127.0.0.1:${origin.port}/bytes/10`,
+            path: `http://127.0.0.1:${origin.httpPort}/bytes/10`,
             headers: { 'proxy-authorization': basic(user), 'x-who': user },
             agent,
           },
@@ -305,13 +264,14 @@ describe('a customer', () => {
         req.once('error', reject);
         req.end();
       });
-    const before = origin.requests.length;
+    const before = origin.seen.length;
     for (let i = 0; i < 3; i++) {
       await fetchAs('alice', agents[0] as Agent);
       await fetchAs('bob', agents[1] as Agent);
     }
-    const served = origin.requests.slice(before);
-    const via = (who: string) => new Set(served.filter((r) => r.who === who).map((r) => r.via));
+    const served = origin.seen.slice(before);
+    const via = (who: string) =>
+      new Set(served.filter((r) => r.headers['x-who'] === who).map((r) => r.clientPort));
     // Each customer's kept-alive connection keeps its own upstream...
     expect(via('alice').size).toBe(1);
     expect(via('bob').size).toBe(1);
@@ -325,11 +285,11 @@ describe('a customer', () => {
     socket.on('error', () => undefined);
     const path = `/bytes/${512 * 1024 * 1024}`;
     socket.write(
-      `GET http://127.0.0.1:${origin.port}${path} HTTP/1.1\r\n` +
+      `GET http://127.0.0.1:${origin.httpPort}${path} HTTP/1.1\r\n` +
         `Host: x\r\nProxy-Authorization: ${basic('alice')}\r\n\r\n`,
     );
     await readBytes(socket, 256 * 1024);
-    const serving = origin.requests.find((r) => r.path === path)?.socket;
+    const serving = origin.seen.find((r) => r.path === path)?.socket;
     expect(serving?.destroyed).toBe(false);
     socket.destroy();
     // The device tunnel and the origin connection behind it close with the client.
@@ -345,11 +305,11 @@ describe('a customer', () => {
     expect(
       await exchange(
         socket,
-        `GET http://127.0.0.1:${origin.port}${path} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+        `GET http://127.0.0.1:${origin.httpPort}${path} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
       ),
     ).toEqual({ status: 200, length: 10 });
     // Between requests the device tunnel waits in the connection's pool, the origin behind it.
-    const pooled = origin.requests.filter((r) => r.path === path).at(-1)?.socket;
+    const pooled = origin.seen.filter((r) => r.path === path).at(-1)?.socket;
     expect(pooled?.destroyed).toBe(false);
     expect((await api.call('PATCH', '/v1/accounts/pooled', { enabled: false })).status).toBe(200);
     await waitFor(
@@ -360,16 +320,16 @@ describe('a customer', () => {
   });
 
   it('has the Host header rewritten from the absolute URI (row 10)', async () => {
-    const before = origin.requests.length;
+    const before = origin.seen.length;
     const socket = await connected(relay.port('http'));
     socket.on('error', () => undefined);
     const answer = await exchange(
       socket,
-      `GET http://127.0.0.1:${origin.port}/bytes/1 HTTP/1.1\r\nHost: intranet.corp\r\n` +
+      `GET http://127.0.0.1:${origin.httpPort}/bytes/1 HTTP/1.1\r\nHost: intranet.corp\r\n` +
         `Proxy-Authorization: ${basic('alice')}\r\n\r\n`,
     );
     expect(answer.status).toBe(200);
-    expect(origin.requests[before]?.host).toBe(`127.0.0.1:${origin.port}`);
+    expect(origin.seen[before]?.headers.host).toBe(`127.0.0.1:${origin.httpPort}`);
     socket.destroy();
   });
 
@@ -416,7 +376,7 @@ describe('the API, with the token', () => {
       refused.socket.destroy();
       const served = await connectTunnel(
         fresh.port('http'),
-        `127.0.0.1:${origin.port}`,
+        `127.0.0.1:${origin.httpPort}`,
         `alice:${PASSWORD}`,
       );
       expect(served.status).toBe('HTTP/1.1 200 Connection Established');
@@ -499,15 +459,23 @@ describe('a password guesser', () => {
   });
 
   it('sheds a flood from many addresses fast, and still checks OpenVPN and known customers (row 4)', async () => {
+    await account('vpncustomer', 'dev-honest', { protocols: ['openvpn'] });
     const flood = Array.from({ length: 300 }, (_, i) =>
       auth(`nobody${i}`, 'wrong password', `198.18.${i >> 8}.${i & 0xff}`),
     );
     const known = auth('bob', PASSWORD, '203.0.113.77');
+    const openvpn = api.call('POST', '/v1/openvpn/auth', {
+      username: 'vpncustomer',
+      password: PASSWORD,
+      realIp: '203.0.113.78',
+    });
     const answers = await Promise.all(flood);
     const shed = answers.filter((a) => a.status === 503);
     expect(shed.length).toBeGreaterThan(0);
     expect(JSON.stringify(shed[0]?.body)).toMatch(/AUTH_BUSY/);
     expect((await known).status).toBe(200);
+    // A first OpenVPN login, from an address never seen: the priority line, never shed.
+    expect((await openvpn).status).toBe(200);
   });
 });
 

@@ -1,12 +1,16 @@
 import { selfSigned } from '@tunnelgate/netns-testing';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface SeenRequest {
   path: string;
   clientAddress: string;
+  /** Which of the origin's connections served it (the client side's port). */
+  clientPort: number;
   headers: IncomingHttpHeaders;
+  /** That connection, to see when it closes. */
+  socket: Socket;
 }
 
 /**
@@ -26,7 +30,9 @@ export class Targets {
       this.seen.push({
         path: req.url ?? '',
         clientAddress: req.socket.remoteAddress ?? '',
+        clientPort: req.socket.remotePort ?? 0,
         headers: req.headers,
+        socket: req.socket,
       });
       const size = /^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1];
       if (size) {
