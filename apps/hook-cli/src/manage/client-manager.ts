@@ -40,6 +40,9 @@ export interface ManagerLog {
  */
 const ADMITTING_MS = 60_000;
 
+/** OpenVPN ends a killed client 5 s after the kill; it is not killed twice meanwhile. */
+const KILL_GRACE_MS = 10_000;
+
 /** What the customer's client shows: the reason of a definitive no, TEMP for an outage. */
 function clientReason(outcome: ApiOutcome): string {
   if (outcome.kind === 'rejected') return outcome.message;
@@ -65,6 +68,8 @@ export class ClientManager {
   private readonly admitting = new Map<string, number>();
   /** When each client list still on its way was asked for (they are answered in order). */
   private readonly asks: number[] = [];
+  /** Clients killed, by cid, with when: OpenVPN lists them until it ends them. */
+  private readonly killed = new Map<number, number>();
   private readonly target: ApiTarget;
 
   constructor(
@@ -81,6 +86,7 @@ export class ClientManager {
     this.admitted.clear();
     this.admitting.clear();
     this.asks.length = 0;
+    this.killed.clear();
   }
 
   /** The caller sent `status 3`: its answer will be a snapshot of no earlier than now. */
@@ -282,9 +288,12 @@ export class ClientManager {
         0,
       );
     }
+    for (const [cid, at] of this.killed) if (now - at > KILL_GRACE_MS) this.killed.delete(cid);
     for (const client of clients) {
       // No address yet: still being admitted.
       if (!client.virtualAddress || active.has(client.virtualAddress)) continue;
+      if (this.killed.has(client.cid)) continue;
+      this.killed.set(client.cid, now);
       this.log({
         level: 'warn',
         message: 'disconnecting a client without a session',
