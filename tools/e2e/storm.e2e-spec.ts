@@ -16,5 +16,20 @@ describeAsRoot('a storm of OpenVPN customers, in management mode', () => {
     expect(result.lost).toBe(0);
     // A freeze like script mode's shows as seconds; a working relay answers within a second.
     expect(result.maxRtt).toBeLessThan(1000);
+    expect(result.sessions).toBe(51);
   }, 120_000);
+
+  it('admits everyone once tunnel-api is back from an outage during the storm, and stores no session for a client it refused', async () => {
+    // 12 s frozen: both attempts of a client (5 s each, 1 s apart) time out, and it is refused
+    // with TEMP[backoff 10]. The frozen requests reach tunnel-api when it resumes, past their
+    // deadlines: it stores nothing for them (503). The refused clients come back after the
+    // backoff and are admitted.
+    const result = await storm('management', 20, { apiOutageMs: 12_000 });
+    console.log('tunnel-api frozen 12 s during a 20-client storm:', result);
+    expect(result.refusedForNow).toBeGreaterThan(0);
+    expect(result.admitted).toBe(20);
+    expect(result.sessions).toBe(21);
+    expect(result.lost).toBe(0);
+    expect(result.maxRtt).toBeLessThan(1000);
+  }, 150_000);
 });

@@ -22,8 +22,13 @@ class Output {
   }
 }
 
+export interface StormOptions {
+  /** tunnel-api is frozen (SIGSTOP) as the storm starts, and goes on after this long. */
+  apiOutageMs?: number;
+}
+
 /** One storm of `clients` customers on a fresh relay; what the connected customer saw. */
-export async function storm(mode: Mode, clients: number) {
+export async function storm(mode: Mode, clients: number, options: StormOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), `tg-storm-${mode}-`));
   for (const sub of ['run', 'tmp']) mkdirSync(join(dir, sub), { mode: 0o1777 });
   makeOpenvpnPki(dir);
@@ -49,15 +54,20 @@ export async function storm(mode: Mode, clients: number) {
     return out;
   };
   try {
-    spawnIn(relay, process.execPath, [join(ROOT, 'dist/apps/tunnel-api/main.js')], {
-      TUNNELGATE_API_TOKEN_FILE: join(dir, 'api-token'),
-      TUNNELGATE_STORE: `sqlite:${join(dir, 'store.db')}`,
-      TUNNELGATE_CUSTOMER_SUBNET: '10.9.0.0/24',
-      TUNNELGATE_FIREWALL: 'iptables',
-      TUNNELGATE_LOG_LEVEL: 'warn',
-      // Enough for the whole storm: one guess-free login per customer.
-      TUNNELGATE_LOGIN_FAILURES_PER_IP: '100000',
-    });
+    const tunnelApi = spawnIn(
+      relay,
+      process.execPath,
+      [join(ROOT, 'dist/apps/tunnel-api/main.js')],
+      {
+        TUNNELGATE_API_TOKEN_FILE: join(dir, 'api-token'),
+        TUNNELGATE_STORE: `sqlite:${join(dir, 'store.db')}`,
+        TUNNELGATE_CUSTOMER_SUBNET: '10.9.0.0/24',
+        TUNNELGATE_FIREWALL: 'iptables',
+        TUNNELGATE_LOG_LEVEL: 'warn',
+        // Enough for the whole storm: one guess-free login per customer.
+        TUNNELGATE_LOGIN_FAILURES_PER_IP: '100000',
+      },
+    );
     const api = (method: string, path: string, body?: unknown) =>
       JSON.parse(
         relay.exec('curl', [
@@ -148,9 +158,13 @@ export async function storm(mode: Mode, clients: number) {
     const ping = spawnIn(steady, 'ping', ['-n', '-i', '0.02', '-W', '1', '10.9.0.1']);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const started = performance.now();
+    // taskset execs tunnel-api, so its pid is tunnel-api's.
+    if (options.apiOutageMs) tunnelApi.child.kill('SIGSTOP');
     const crowdClients = Array.from({ length: clients }, (_, i) =>
       client(crowd, '192.0.3.1', i + 1, false),
     );
+    if (options.apiOutageMs)
+      setTimeout(() => tunnelApi.child.kill('SIGCONT'), options.apiOutageMs).unref();
     let allUpMs = NaN;
     for (let i = 0; i < 600; i++) {
       if (crowdClients.every(up)) {
@@ -167,9 +181,14 @@ export async function storm(mode: Mode, clients: number) {
     );
     const sent = Number(/(\d+) packets transmitted/.exec(ping.text)?.[1] ?? NaN);
     const sorted = [...rtts].sort((a, b) => a - b);
+    const sessions = api('GET', '/v1/sessions') as unknown[];
     return {
       mode,
       admitted: crowdClients.filter(up).length,
+      /** Active sessions at the end, the connected customer's included. */
+      sessions: sessions.length,
+      /** Clients told to come back later (a TEMP refusal) on their way in. */
+      refusedForNow: crowdClients.filter((out) => out.text.includes('AUTH_FAILED,TEMP')).length,
       allUpMs,
       maxRtt: sorted.at(-1) ?? NaN,
       p99Rtt: sorted[Math.floor(sorted.length * 0.99)] ?? NaN,
