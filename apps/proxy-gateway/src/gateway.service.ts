@@ -78,7 +78,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       directory.on('recordSkipped', (kind) =>
         metrics.errors.inc({ kind: `watch_bad_${kind}_record` }),
       );
-      const meter = new UsageMeter(this.api, directory, this.registry, config.usageFlushMs, log);
+      const meter = new UsageMeter(this.api, directory, this.registry, config.usage, log);
       this.gate = new RelayGatekeeper(directory, this.api, this.registry, meter, config, log);
     } else {
       this.gate = new DeviceGatekeeper(config.directAllow, config.timeouts.connectMs);

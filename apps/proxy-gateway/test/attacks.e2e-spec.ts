@@ -346,6 +346,8 @@ describe('the API, with the token', () => {
   it('refuses usage reports beyond safe bounds, and saturates totals (row 8)', async () => {
     for (const bytes of [2 ** 53 - 1, -1, 1.5, 2 ** 40 + 1]) {
       const report = await api.call('POST', '/v1/usage', {
+        id: `report-${bytes}`.replace('.', '_'),
+        reporter: 'attacker',
         entries: [{ accountId: 'alice', bytes }],
       });
       expect(report.status).toBe(400);

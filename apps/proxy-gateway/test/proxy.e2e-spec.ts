@@ -885,4 +885,53 @@ describe('admin port', () => {
     ])
       expect(text).toContain(`tunnelgate_gateway_${name}`);
   });
+
+  it("keeps a busy account's password check cached while its usage is reported", async () => {
+    // tunnel-api's count of password hashes computed, from its /metrics.
+    const hashes = async () =>
+      (
+        await (
+          await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.token}` } })
+        ).text()
+      )
+        .split('\n')
+        .filter((l) => /^tunnelgate_password_checks_total\{.*outcome="checked"/.test(l))
+        .reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
+    const usage = async () =>
+      Number((await api.call('GET', '/v1/accounts/alice/usage')).body['usedBytes']);
+    await curl(['-x', httpProxy(), plainUrl('/bytes/20000')]);
+    const [hashesBefore, usageBefore] = [await hashes(), await usage()];
+    for (let i = 0; i < 5; i++) {
+      const reported = await usage();
+      expect(await curl(['-x', httpProxy(), plainUrl('/bytes/20000')])).toMatchObject({
+        status: 200,
+      });
+      // Every round's bytes are reported (200 ms period), and the account changes in the watch.
+      await waitFor(async () => (await usage()) >= reported + 20_000, 'the usage reported');
+    }
+    expect((await usage()) - usageBefore).toBeGreaterThanOrEqual(5 * 20_000);
+    expect(await hashes()).toBe(hashesBefore);
+  });
+
+  it('counts the bytes of a connection while it is open, not only at its end', async () => {
+    const bytesOut = async () =>
+      Number(
+        (await relay.metrics())
+          .split('\n')
+          .find((l) => /^tunnelgate_gateway_bytes_total\{direction="out"[,}]/.test(l))
+          ?.split(' ')[1],
+      );
+    const before = await bytesOut();
+    const { socket, status } = await connectTunnel(
+      relay.port('http'),
+      `127.0.0.1:${targets.httpPort}`,
+      `alice:${PASSWORD}`,
+    );
+    expect(status).toBe('HTTP/1.1 200 Connection Established');
+    socket.write('GET /bytes/300000 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    expect((await readBytes(socket, 300_000)).length).toBeGreaterThanOrEqual(300_000);
+    expect(socket.destroyed).toBe(false);
+    expect((await bytesOut()) - before).toBeGreaterThanOrEqual(300_000);
+    socket.destroy();
+  });
 });

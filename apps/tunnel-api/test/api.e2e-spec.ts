@@ -676,7 +676,11 @@ describe('scoped tokens (issue 25)', () => {
         '/v1/proxy/auth',
         { username: 'alice', password: 'x', protocol: 'http', clientIp: '203.0.113.9' },
       ],
-      ['POST', '/v1/usage', { entries: [{ accountId: 'acc-alice', bytes: 1 }] }],
+      [
+        'POST',
+        '/v1/usage',
+        { id: 'r-hook', reporter: 'gw', entries: [{ accountId: 'acc-alice', bytes: 1 }] },
+      ],
       ['GET', '/v1/sessions/ses-x'],
     ];
     expect(await refusedTo(HOOK_TOKEN, others)).toEqual(others.map(() => 403));
@@ -734,25 +738,39 @@ describe('gateway endpoints', () => {
     expect((await auth({ protocol: 'openvpn' })).status).toBe(400);
   });
 
-  it('adds reported bytes to accounts and answers the totals, skipping unknown accounts', async () => {
+  it('adds a report once however often it is retried, answers the totals, and adds nothing for unknown accounts', async () => {
     const before = (await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes'] as number;
-    const report = await call('POST', '/v1/usage', {
+    const body = {
+      id: 'report-0001',
+      reporter: 'gw-test',
       entries: [
         { accountId: 'acc-alice', bytes: 1000 },
         { accountId: 'acc-gone', bytes: 5 },
         { accountId: 'acc-alice', bytes: 24 },
       ],
+    };
+    const first = await call('POST', '/v1/usage', body);
+    expect(first.body).toEqual({
+      duplicate: false,
+      unknownAccounts: ['acc-gone'],
+      accounts: [{ accountId: 'acc-alice', usedBytes: before + 1024, quotaBytes: null }],
     });
-    expect(report.body).toEqual({
-      accounts: [
-        { accountId: 'acc-alice', usedBytes: before + 1000, quotaBytes: null },
-        { accountId: 'acc-alice', usedBytes: before + 1024, quotaBytes: null },
-      ],
-    });
-    expect((await call('POST', '/v1/usage', { entries: [] })).status).toBe(400);
-    expect(
-      (await call('POST', '/v1/usage', { entries: [{ accountId: 'acc-alice', bytes: -1 }] }))
-        .status,
-    ).toBe(400);
+    // The gateway never heard that answer (a timeout) and sends the same report again.
+    const retry = await call('POST', '/v1/usage', body);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ ...first.body, duplicate: true });
+    expect((await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes']).toBe(
+      before + 1024,
+    );
+    for (const bad of [
+      { reporter: body.reporter, entries: body.entries },
+      { ...body, id: 'report-0002', entries: [] },
+      { ...body, id: 'report-0003', entries: [{ accountId: 'acc-alice', bytes: -1 }] },
+      { ...body, id: 'report 0004' },
+    ])
+      expect((await call('POST', '/v1/usage', bad)).status).toBe(400);
+    expect((await call('GET', '/v1/accounts/acc-alice/usage')).body['usedBytes']).toBe(
+      before + 1024,
+    );
   });
 });

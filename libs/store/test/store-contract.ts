@@ -1,5 +1,5 @@
 import { MAX_BYTE_COUNT, type Change } from '@tunnelgate/sessions';
-import { isStoreError, type Store } from '../src';
+import { isStoreError, type Store, type UsageReport } from '../src';
 import { aDevice, aSession, anAccount } from '@tunnelgate/sessions/testing';
 
 export interface StoreHarness {
@@ -21,6 +21,14 @@ function collect(store: Store, after: number, count: number): Promise<Change[]> 
       reject,
     );
   });
+}
+
+function report(id: string, bytes: Record<string, number>): UsageReport {
+  return {
+    id,
+    reporter: 'gateway-test',
+    entries: Object.entries(bytes).map(([accountId, count]) => ({ accountId, bytes: count })),
+  };
 }
 
 /** The behaviour every Store must have; run against SQLite and a real Redis. */
@@ -95,44 +103,11 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(last).toEqual({ items: [expect.objectContaining({ id: 'e' })] });
       });
 
-      it('loses no increment when two clients add used bytes at once', async () => {
+      it('resets usage', async () => {
         await store.accounts.create(anAccount({ id: 'a1' }));
-        const other = await harness.openSecondClient();
-        others.push(other);
-        const rounds = 200;
-        await Promise.all(
-          Array.from({ length: rounds }, (_, i) =>
-            Promise.all([
-              store.accounts.addUsedBytes('a1', 1000 + i),
-              other.accounts.addUsedBytes('a1', 7),
-            ]),
-          ),
-        );
-        const expected = rounds * 1000 + (rounds * (rounds - 1)) / 2 + rounds * 7;
-        expect((await store.accounts.get('a1'))?.usedBytes).toBe(expected);
-        expect((await other.accounts.get('a1'))?.usedBytes).toBe(expected);
-      });
-
-      it('resets usage, and refuses counters for unknown accounts or bad deltas', async () => {
-        await store.accounts.create(anAccount({ id: 'a1' }));
-        await store.accounts.addUsedBytes('a1', 500);
+        await store.usage.apply(report('r1', { a1: 500 }));
         expect((await store.accounts.resetUsedBytes('a1')).usedBytes).toBe(0);
         expect((await store.accounts.get('a1'))?.usedBytes).toBe(0);
-        await expect(store.accounts.addUsedBytes('ghost', 1)).rejects.toMatchObject({
-          code: 'NOT_FOUND',
-        });
-        await expect(store.accounts.addUsedBytes('a1', -5)).rejects.toMatchObject({
-          code: 'CORRUPT_RECORD',
-        });
-      });
-
-      it('saturates a counter at MAX_BYTE_COUNT, so the account always decodes', async () => {
-        await store.accounts.create(anAccount({ id: 'a1' }));
-        const huge = Number.MAX_SAFE_INTEGER;
-        expect(await store.accounts.addUsedBytes('a1', huge)).toBe(MAX_BYTE_COUNT);
-        expect(await store.accounts.addUsedBytes('a1', huge)).toBe(MAX_BYTE_COUNT);
-        expect((await store.accounts.get('a1'))?.usedBytes).toBe(MAX_BYTE_COUNT);
-        expect((await store.accounts.list({ limit: 10 })).items).toHaveLength(1);
       });
 
       it('refuses to store an invalid record', async () => {
@@ -294,6 +269,101 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
           ),
         );
         expect(results.filter((full) => full.length === 0)).toHaveLength(25);
+      });
+    });
+
+    describe('usage reports', () => {
+      beforeEach(async () => {
+        await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));
+        await store.accounts.create(anAccount({ id: 'a2', username: 'bob' }));
+      });
+
+      it('adds every entry and answers the totals', async () => {
+        expect(await store.usage.apply(report('r1', { a1: 100, a2: 5 }))).toEqual({
+          duplicate: false,
+          totals: [
+            { accountId: 'a1', usedBytes: 100 },
+            { accountId: 'a2', usedBytes: 5 },
+          ],
+          unknownAccounts: [],
+        });
+        expect((await store.usage.apply(report('r2', { a1: 1 }))).totals).toEqual([
+          { accountId: 'a1', usedBytes: 101 },
+        ]);
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(101);
+      });
+
+      it('applies a retried or replayed report once, and says so', async () => {
+        await store.usage.apply(report('r1', { a1: 100 }));
+        await store.usage.apply(report('r2', { a1: 10 }));
+        // A late retry of r1, after r2: still nothing added, and the current total answered.
+        expect(await store.usage.apply(report('r1', { a1: 100 }))).toEqual({
+          duplicate: true,
+          totals: [{ accountId: 'a1', usedBytes: 110 }],
+          unknownAccounts: [],
+        });
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(110);
+      });
+
+      it('applies one report once when two clients send it at the same time', async () => {
+        const other = await harness.openSecondClient();
+        others.push(other);
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            Promise.all([
+              store.usage.apply(report(`r${i}`, { a1: 1000 + i })),
+              other.usage.apply(report(`r${i}`, { a1: 1000 + i })),
+            ]),
+          ),
+        );
+        // Every pair: exactly one of the two applied it.
+        for (const pair of answers)
+          expect(pair.map((a) => a.duplicate).sort()).toEqual([false, true]);
+        expect((await other.accounts.get('a1'))?.usedBytes).toBe(50 * 1000 + (50 * 49) / 2);
+      });
+
+      it('loses no increment when two clients add at once', async () => {
+        const other = await harness.openSecondClient();
+        others.push(other);
+        const rounds = 200;
+        await Promise.all(
+          Array.from({ length: rounds }, (_, i) =>
+            Promise.all([
+              store.usage.apply(report(`mine-${i}`, { a1: 1000 + i })),
+              other.usage.apply(report(`theirs-${i}`, { a1: 7 })),
+            ]),
+          ),
+        );
+        const expected = rounds * 1000 + (rounds * (rounds - 1)) / 2 + rounds * 7;
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(expected);
+      });
+
+      it('adds nothing for an unknown account, and names it', async () => {
+        expect(await store.usage.apply(report('r1', { a1: 10, ghost: 99 }))).toEqual({
+          duplicate: false,
+          totals: [{ accountId: 'a1', usedBytes: 10 }],
+          unknownAccounts: ['ghost'],
+        });
+      });
+
+      it('refuses a whole report with a bad count, adding nothing', async () => {
+        for (const bad of [-5, 1.5, Number.NaN])
+          await expect(
+            store.usage.apply(report(`bad-${bad}`, { a1: 10, a2: bad })),
+          ).rejects.toMatchObject({ code: 'CORRUPT_RECORD' });
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(0);
+        // Refused is not applied: the same id may come again, corrected.
+        expect((await store.usage.apply(report('bad--5', { a1: 10 }))).duplicate).toBe(false);
+      });
+
+      it('saturates a counter at MAX_BYTE_COUNT, so the account always decodes', async () => {
+        const huge = Number.MAX_SAFE_INTEGER;
+        await store.usage.apply(report('r1', { a1: huge }));
+        expect((await store.usage.apply(report('r2', { a1: huge }))).totals).toEqual([
+          { accountId: 'a1', usedBytes: MAX_BYTE_COUNT },
+        ]);
+        expect((await store.accounts.get('a1'))?.usedBytes).toBe(MAX_BYTE_COUNT);
+        expect((await store.accounts.list({ limit: 10 })).items).toHaveLength(2);
       });
     });
 

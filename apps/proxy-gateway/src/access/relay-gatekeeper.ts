@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Credentials } from '@tunnelgate/proxy-protocols';
 import {
   cidrMatcher,
@@ -41,6 +42,11 @@ function route(device: Device | undefined): string {
         device.proxyCredentials,
       ])
     : 'gone';
+}
+
+/** Whether two versions of an account differ in their usage counter alone. */
+function onlyUsageChanged(before: PublicAccount, after: PublicAccount): boolean {
+  return isDeepStrictEqual({ ...before, usedBytes: 0 }, { ...after, usedBytes: 0 });
 }
 
 /**
@@ -301,9 +307,12 @@ export class RelayGatekeeper implements Gatekeeper {
   }
 
   private onAccount(before: PublicAccount | undefined, after: PublicAccount | undefined): void {
-    this.whitelists = undefined;
     const id = after?.id ?? before?.id ?? '';
-    for (const key of [...(this.cacheKeysByAccount.get(id) ?? [])]) this.authCache.delete(key);
+    this.whitelists = undefined;
+    // Usage moves every few seconds on a busy account and keeps its password checks cached (the
+    // quota is checked on every connect anyway); any other change may be a new password or rule.
+    if (!(before && after && onlyUsageChanged(before, after)))
+      for (const key of [...(this.cacheKeysByAccount.get(id) ?? [])]) this.authCache.delete(key);
     const mine = (t: Tunnel) => t.accountId === id;
     if (!after || (before && before.deviceId !== after.deviceId)) {
       this.registry.closeWhere(mine, 'account-changed');

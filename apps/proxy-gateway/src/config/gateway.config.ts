@@ -12,6 +12,8 @@ import {
   urlField,
   type Env,
 } from '@tunnelgate/config';
+import { hostname } from 'node:os';
+import { idSchema } from '@tunnelgate/sessions';
 import * as z from 'zod/mini';
 
 /**
@@ -22,6 +24,16 @@ import * as z from 'zod/mini';
 export const GATEWAY_MODES = ['relay', 'device'] as const;
 export type GatewayMode = (typeof GATEWAY_MODES)[number];
 export const DEVICE_PROXY_KINDS = ['http', 'socks5'] as const;
+
+/** The host name (a pod's name under Kubernetes), in the characters an id may have. */
+function defaultGatewayId(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 64) || 'gateway'
+  );
+}
 
 const schema = z.pipe(
   z.object({
@@ -41,7 +53,9 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: intField(200, 10, 5000),
     TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: intField(25_000, 0, 600_000),
     TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
+    TUNNELGATE_GATEWAY_ID: z._default(idSchema, defaultGatewayId()),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: intField(5000, 100, 600_000),
+    TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES: intField(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: intField(30, 1, 100_000),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
@@ -72,7 +86,11 @@ const schema = z.pipe(
       drainMs: env.TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS,
     },
     authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
-    usageFlushMs: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_MS,
+    usage: {
+      reporter: env.TUNNELGATE_GATEWAY_ID,
+      flushMs: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_MS,
+      flushBytes: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES,
+    },
     authFailuresPerMinute: env.TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),

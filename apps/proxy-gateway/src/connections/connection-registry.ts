@@ -13,7 +13,19 @@ export class ConnectionRegistry {
   private nextId = 1;
   private readonly emptied: (() => void)[] = [];
 
-  constructor(private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly metrics: GatewayMetrics) {
+    metrics.counters.openBytes = () => this.openBytes();
+  }
+
+  private openBytes(): { bytesIn: number; bytesOut: number } {
+    let bytesIn = 0;
+    let bytesOut = 0;
+    for (const tunnel of this.tunnels) {
+      bytesIn += tunnel.client.bytesRead + tunnel.udpBytesIn;
+      bytesOut += tunnel.client.bytesWritten + tunnel.udpBytesOut;
+    }
+    return { bytesIn, bytesOut };
+  }
 
   newId(): number {
     return this.nextId++;

@@ -9,8 +9,14 @@ export class ConnectionCounters {
   readonly active = new Map<string, number>();
   /** Connections that ended up somewhere, by listener and outcome. */
   readonly outcomes = new Map<string, Map<string, number>>();
-  bytesIn = 0;
-  bytesOut = 0;
+  /** Bytes of connections that have closed. */
+  closedBytesIn = 0;
+  closedBytesOut = 0;
+  /**
+   * Bytes so far of the connections still open (the registry sums them at scrape time), so that
+   * the byte counters move while a long download runs, not at its end.
+   */
+  openBytes: () => { bytesIn: number; bytesOut: number } = () => ({ bytesIn: 0, bytesOut: 0 });
 
   opened(listener: string): void {
     this.active.set(listener, (this.active.get(listener) ?? 0) + 1);
@@ -18,8 +24,8 @@ export class ConnectionCounters {
 
   closed(listener: string, bytesIn: number, bytesOut: number): void {
     this.active.set(listener, (this.active.get(listener) ?? 0) - 1);
-    this.bytesIn += bytesIn;
-    this.bytesOut += bytesOut;
+    this.closedBytesIn += bytesIn;
+    this.closedBytesOut += bytesOut;
   }
 
   outcome(listener: string, outcome: string): void {

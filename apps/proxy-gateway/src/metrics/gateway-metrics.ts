@@ -47,8 +47,9 @@ export function gatewayMetrics(registry: Registry) {
       registers,
       collect() {
         this.reset();
-        this.inc({ direction: 'in' }, counters.bytesIn);
-        this.inc({ direction: 'out' }, counters.bytesOut);
+        const open = counters.openBytes();
+        this.inc({ direction: 'in' }, counters.closedBytesIn + open.bytesIn);
+        this.inc({ direction: 'out' }, counters.closedBytesOut + open.bytesOut);
       },
     }),
     authFailures: new Counter({

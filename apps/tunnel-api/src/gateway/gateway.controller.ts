@@ -51,21 +51,20 @@ export class GatewayController {
   @Post(API_ROUTES.usage)
   @HttpCode(200)
   @ApiRoute({
-    summary: 'Adds relayed bytes to accounts; answers their new totals',
+    summary:
+      'Adds relayed bytes to accounts, once per report id (a retry adds nothing); answers their new totals',
     body: usageReportRequestSchema,
     response: usageReportResponseSchema,
   })
   async usage(
     @Body(new ZodValidationPipe(usageReportRequestSchema)) body: UsageReportRequest,
   ): Promise<UsageReportResponse> {
+    const applied = await this.store.usage.apply(body);
     const accounts: UsageReportResponse['accounts'] = [];
-    for (const { accountId, bytes } of body.entries) {
+    for (const { accountId, usedBytes } of applied.totals) {
       const account = await this.store.accounts.get(accountId);
-      if (!account) continue;
-      const usedBytes =
-        bytes > 0 ? await this.store.accounts.addUsedBytes(accountId, bytes) : account.usedBytes;
-      accounts.push({ accountId, usedBytes, quotaBytes: account.quotaBytes });
+      if (account) accounts.push({ accountId, usedBytes, quotaBytes: account.quotaBytes });
     }
-    return { accounts };
+    return { duplicate: applied.duplicate, unknownAccounts: applied.unknownAccounts, accounts };
   }
 }

@@ -36,11 +36,6 @@ export interface AccountRepository {
   delete(id: string): Promise<Account | undefined>;
   /** Ordered by id. */
   list(page: PageRequest): Promise<Page<Account>>;
-  /**
-   * Adds to the used-bytes counter atomically (several gateways add at once) and returns the new
-   * total. Emits no change: counters move every few seconds and would drown the feed.
-   */
-  addUsedBytes(id: string, delta: number): Promise<number>;
   resetUsedBytes(id: string): Promise<Account>;
 }
 
@@ -98,6 +93,36 @@ export interface LoginAttemptRepository {
   refund(keys: readonly string[]): Promise<void>;
 }
 
+/** A gateway's bytes per account since its previous report, under an id of its choosing. */
+export interface UsageReport {
+  /** The same on every retry of this report, never used for another. */
+  id: string;
+  /** Which gateway sent it; kept with the id, for audits. */
+  reporter: string;
+  entries: readonly { accountId: string; bytes: number }[];
+}
+
+export interface AppliedUsageReport {
+  /** The id was applied before (a retry, a replay): nothing was added this time. */
+  duplicate: boolean;
+  /** The counters after the report, of the accounts that exist. */
+  totals: { accountId: string; usedBytes: number }[];
+  /** Accounts of the report that do not exist (deleted meanwhile): nothing was added for them. */
+  unknownAccounts: string[];
+}
+
+/** How long a store remembers an applied report's id: a retry later than this counts again. */
+export const USAGE_REPORT_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The billing counters' only way up. A report is applied exactly once, atomically with
+ * remembering its id, so a gateway that did not hear the answer sends the same report again
+ * without counting it twice.
+ */
+export interface UsageRepository {
+  apply(report: UsageReport): Promise<AppliedUsageReport>;
+}
+
 export type ChangeListener = (change: Change) => void;
 
 export interface Watch {
@@ -129,6 +154,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly changes: ChangeFeed;
   readonly loginAttempts: LoginAttemptRepository;
+  readonly usage: UsageRepository;
   /** Resolves when the backend answers; readiness probes call it. */
   ping(): Promise<void>;
   close(): Promise<void>;

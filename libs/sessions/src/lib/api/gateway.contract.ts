@@ -124,15 +124,25 @@ export type ProxyAuthRequest = z.infer<typeof proxyAuthRequestSchema>;
 export const proxyAuthResponseSchema = z.object({ ok: z.literal(true), accountId: z.string() });
 export type ProxyAuthResponse = z.infer<typeof proxyAuthResponseSchema>;
 
-/** POST /v1/usage — bytes the gateway relayed per account since its last report. */
+/**
+ * POST /v1/usage — bytes the gateway relayed per account since its last report. `id` is the
+ * report's, the same on every retry: the store applies it once.
+ */
 export const usageReportRequestSchema = z.strictObject({
+  id: idSchema,
+  /** The reporting gateway (its TUNNELGATE_GATEWAY_ID), kept with the id for audits. */
+  reporter: idSchema,
   entries: z
     .array(z.strictObject({ accountId: idSchema, bytes: reportedBytesSchema }))
     .check(z.minLength(1), z.maxLength(10_000)),
 });
 export type UsageReportRequest = z.infer<typeof usageReportRequestSchema>;
 export const usageReportResponseSchema = z.object({
-  /** The totals after adding; accounts that no longer exist are left out. */
+  /** This id was applied before (a retry): nothing was added this time. */
+  duplicate: z.boolean(),
+  /** Accounts of the report that no longer exist: nothing was added for them. */
+  unknownAccounts: z.array(z.string()),
+  /** The totals after the report, of the accounts that exist. */
   accounts: z.array(
     z.object({ accountId: z.string(), usedBytes: z.number(), quotaBytes: z.nullable(z.number()) }),
   ),

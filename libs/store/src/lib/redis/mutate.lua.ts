@@ -49,18 +49,6 @@ redis.call('PUBLISH', ARGV[8], revision)
 return revision
 `;
 
-/** Adds to an account's counter only while the account exists (nil when it does not), saturating
- * at ARGV[2]. */
-export const ADD_USED_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local total = redis.call('INCRBY', KEYS[2], ARGV[1])
-if total > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], ARGV[2])
-  return tonumber(ARGV[2])
-end
-return total
-`;
-
 /**
  * Charges one login attempt to each counter (ARGV: windowMs, then key, limit pairs) unless one
  * is at its limit: then charges none and returns the 1-based positions of the full ones. Keys
@@ -86,4 +74,31 @@ for i = 1, #ARGV do
   if tonumber(redis.call('GET', ARGV[i]) or '0') > 0 then redis.call('DECR', ARGV[i]) end
 end
 return 0
+`;
+
+/**
+ * Applies a usage report once: remembers its id (ARGV[4], value the reporter ARGV[3]) for
+ * ARGV[1] ms, and only if it was new adds each entry's bytes (ARGV from 5: document key, counter
+ * key, bytes) to the counter, saturating at ARGV[2]. Returns the duplicate flag, then each
+ * entry's total after it, or -1 for an account that does not exist.
+ */
+export const APPLY_USAGE_SCRIPT = `
+local duplicate = not redis.call('SET', ARGV[4], ARGV[3], 'NX', 'PX', ARGV[1])
+local out = { duplicate and 1 or 0 }
+local max = tonumber(ARGV[2])
+for i = 5, #ARGV, 3 do
+  if redis.call('EXISTS', ARGV[i]) == 0 then
+    table.insert(out, -1)
+  elseif duplicate then
+    table.insert(out, tonumber(redis.call('GET', ARGV[i + 1]) or '0'))
+  else
+    local total = redis.call('INCRBY', ARGV[i + 1], ARGV[i + 2])
+    if total > max then
+      redis.call('SET', ARGV[i + 1], ARGV[2])
+      total = max
+    end
+    table.insert(out, total)
+  end
+end
+return out
 `;

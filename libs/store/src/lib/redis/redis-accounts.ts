@@ -1,23 +1,18 @@
 import type { Redis } from 'ioredis';
-import { accountSchema, MAX_BYTE_COUNT, type Account, type Page } from '@tunnelgate/sessions';
+import { accountSchema, type Account, type Page } from '@tunnelgate/sessions';
 import { decodeRecord, encodeRecord } from '../record-codec';
 import type { AccountPatch, AccountRepository, PageRequest } from '../store';
 import { StoreError } from '../store-error';
-import { ADD_USED_SCRIPT } from './mutate.lua';
 import type { RedisKeys } from './redis-keys';
-import { defineScript, type RedisMutator } from './redis-mutator';
+import type { RedisMutator } from './redis-mutator';
 
 export class RedisAccounts implements AccountRepository {
-  private readonly addUsed;
-
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly mutator: RedisMutator,
     private readonly now: () => Date,
-  ) {
-    this.addUsed = defineScript(redis, 'tunnelgateAddUsed', 2, ADD_USED_SCRIPT);
-  }
+  ) {}
 
   private decode(doc: string | null, used: string | null): Account | undefined {
     if (doc === null) return undefined;
@@ -138,23 +133,6 @@ export class RedisAccounts implements AccountRepository {
     }
     const last = pageIds[pageIds.length - 1];
     return ids.length > limit && last ? { items, nextCursor: last } : { items };
-  }
-
-  async addUsedBytes(id: string, delta: number): Promise<number> {
-    if (!Number.isSafeInteger(delta) || delta < 0) {
-      throw new StoreError(
-        'CORRUPT_RECORD',
-        `used-bytes delta must be a non-negative integer, got ${delta}`,
-      );
-    }
-    const total = await this.addUsed(
-      this.keys.account(id),
-      this.keys.accountUsed(id),
-      delta,
-      MAX_BYTE_COUNT,
-    );
-    if (total === null) throw new StoreError('NOT_FOUND', `no account ${id}`);
-    return Number(total);
   }
 
   async resetUsedBytes(id: string): Promise<Account> {

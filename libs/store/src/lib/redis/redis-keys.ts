@@ -22,6 +22,8 @@ export class RedisKeys {
   readonly activeSessionsByIp = (vpnIp: string) => `${this.prefix}sessions:active:ip:${vpnIp}`;
   /** Sorted set of closed session ids scored by closedAt (ms), for pruning. */
   readonly closedSessions = () => `${this.prefix}sessions:closed`;
+  /** An applied usage report's id, with the reporter as value and the report memory as TTL. */
+  readonly usageReport = (id: string) => `${this.prefix}usage-report:${id}`;
   /** A failed-login counter (`ip:…`, `user:…`), with the window as its TTL. */
   readonly loginAttempts = (key: string) => `${this.prefix}login-attempts:${key}`;
 }

@@ -6,6 +6,7 @@ import { RedisChanges } from './redis-changes';
 import { RedisDevices } from './redis-devices';
 import { RedisKeys } from './redis-keys';
 import { RedisLoginAttempts } from './redis-login-attempts';
+import { RedisUsage } from './redis-usage';
 import { RedisMutator } from './redis-mutator';
 import { RedisSessions } from './redis-sessions';
 
@@ -25,6 +26,7 @@ export class RedisStore implements Store {
   readonly sessions: RedisSessions;
   readonly changes: RedisChanges;
   readonly loginAttempts: RedisLoginAttempts;
+  readonly usage: RedisUsage;
   private readonly redis: Redis;
   /** Reconnect only a connection that once worked: a wrong URL at boot fails at once. */
   private reconnect = false;
@@ -52,6 +54,7 @@ export class RedisStore implements Store {
     this.sessions = new RedisSessions(this.redis, keys, mutator);
     this.changes = new RedisChanges(this.redis, keys);
     this.loginAttempts = new RedisLoginAttempts(this.redis, keys);
+    this.usage = new RedisUsage(this.redis, keys);
   }
 
   /** Connects and checks the server answers; call once before use. */

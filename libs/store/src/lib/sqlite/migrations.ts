@@ -45,6 +45,14 @@ const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE usage_reports (
+    id TEXT PRIMARY KEY,
+    reporter TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  );
+  CREATE INDEX usage_reports_applied_at ON usage_reports (applied_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-import { accountSchema, MAX_BYTE_COUNT, type Account, type Page } from '@tunnelgate/sessions';
+import { accountSchema, type Account, type Page } from '@tunnelgate/sessions';
 import { decodeRecord, encodeRecord } from '../record-codec';
 import type { AccountPatch, AccountRepository, PageRequest } from '../store';
 import { StoreError } from '../store-error';
@@ -20,7 +20,6 @@ export class SqliteAccounts implements AccountRepository {
   private readonly replace;
   private readonly remove;
   private readonly page;
-  private readonly addUsed;
   private readonly setUsed;
 
   constructor(private readonly ctx: SqliteContext) {
@@ -38,10 +37,6 @@ export class SqliteAccounts implements AccountRepository {
     this.remove = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.page = db.prepare<[string, number], AccountRow>(
       'SELECT doc, used_bytes FROM accounts WHERE id > ? ORDER BY id LIMIT ?',
-    );
-    // Saturates at MAX_BYTE_COUNT: a counter past it would make a record that never decodes.
-    this.addUsed = db.prepare<[number, number, string], { used_bytes: number }>(
-      'UPDATE accounts SET used_bytes = MIN(used_bytes + ?, ?) WHERE id = ? RETURNING used_bytes',
     );
     this.setUsed = db.prepare('UPDATE accounts SET used_bytes = ? WHERE id = ?');
   }
@@ -111,18 +106,6 @@ export class SqliteAccounts implements AccountRepository {
     const items = rows.slice(0, limit).map((row) => this.decode(row) as Account);
     const last = items[items.length - 1];
     return rows.length > limit && last ? { items, nextCursor: last.id } : { items };
-  }
-
-  async addUsedBytes(id: string, delta: number): Promise<number> {
-    if (!Number.isSafeInteger(delta) || delta < 0) {
-      throw new StoreError(
-        'CORRUPT_RECORD',
-        `used-bytes delta must be a non-negative integer, got ${delta}`,
-      );
-    }
-    const row = this.addUsed.get(delta, MAX_BYTE_COUNT, id);
-    if (!row) throw new StoreError('NOT_FOUND', `no account ${id}`);
-    return row.used_bytes;
   }
 
   async resetUsedBytes(id: string): Promise<Account> {

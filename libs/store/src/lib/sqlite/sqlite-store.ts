@@ -11,6 +11,7 @@ import { SqliteContext } from './sqlite-context';
 import { SqliteDevices } from './sqlite-devices';
 import { SqliteLoginAttempts } from './sqlite-login-attempts';
 import { SqliteSessions } from './sqlite-sessions';
+import { SqliteUsage } from './sqlite-usage';
 
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:` for tests. */
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessions;
   readonly changes: SqliteChanges;
   readonly loginAttempts: SqliteLoginAttempts;
+  readonly usage: SqliteUsage;
   private readonly db: Database.Database;
   private readonly lock: ProcessLock | undefined;
 
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessions(ctx);
     this.changes = new SqliteChanges(ctx);
     this.loginAttempts = new SqliteLoginAttempts(ctx);
+    this.usage = new SqliteUsage(ctx);
   }
 
   async ping(): Promise<void> {
