@@ -608,6 +608,38 @@ describe('watch (NDJSON)', () => {
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 
+  it('shows a device going online and offline, and none of the heartbeats in between (issue 21)', async () => {
+    const watch = await openWatch('?kinds=device');
+    await watch.until(() => watch.lines.length >= 1);
+    await call('PUT', '/v1/devices/dev-hb', { name: 'heartbeats', vpnIp: '192.168.255.78' });
+    await call('POST', '/v1/devices/dev-hb/heartbeat');
+    const online = (await call('GET', '/v1/devices/dev-hb')).body;
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await call('POST', '/v1/devices/dev-hb/heartbeat');
+    }
+    const seen = (await call('GET', '/v1/devices/dev-hb')).body;
+    expect(seen['status']).toBe('online');
+    expect(Date.parse(String(seen['lastSeenAt']))).toBeGreaterThan(
+      Date.parse(String(online['lastSeenAt'])),
+    );
+    await call('POST', '/v1/devices/dev-hb/disconnected');
+    const mine = () =>
+      watch.lines.filter(
+        (l) => l['type'] === 'change' && (l['value'] as { id: string }).id === 'dev-hb',
+      );
+    await watch.until(() => mine().length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    watch.close();
+    expect(mine().map((l) => [l['op'], (l['value'] as { status: string }).status])).toEqual([
+      ['created', 'offline'],
+      ['updated', 'online'],
+      ['updated', 'offline'],
+    ]);
+    expect((await call('POST', '/v1/devices/ghost/heartbeat')).status).toBe(404);
+    await call('DELETE', '/v1/devices/dev-hb');
+  });
+
   it("carries the phones' proxy credentials to gateways only (issue 25)", async () => {
     const put = await call('PUT', '/v1/devices/dev-creds', {
       name: 'phone with a password',

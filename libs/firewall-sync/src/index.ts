@@ -4,3 +4,4 @@ export * from './lib/firewall-reconciler';
 export * from './lib/teardown';
 export * from './lib/forward-barrier';
 export * from './lib/kernel-canary';
+export * from './lib/relay-state-cache';

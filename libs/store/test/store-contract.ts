@@ -118,6 +118,33 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     });
 
     describe('devices', () => {
+      it('records a heartbeat beside the record, with no change on the feed', async () => {
+        await store.devices.put(aDevice({ id: 'd1', lastSeenAt: '2026-01-01T00:00:00.000Z' }));
+        const revision = await store.changes.currentRevision();
+        const seen = await store.devices.touch('d1', '2026-01-01T00:00:05.000Z');
+        expect(seen).toMatchObject({ id: 'd1', status: 'online' });
+        expect(seen?.lastSeenAt).toBe('2026-01-01T00:00:05.000Z');
+        // Another client on the same data (another relay) sees it too.
+        const other = await harness.openSecondClient();
+        others.push(other);
+        expect((await other.devices.get('d1'))?.lastSeenAt).toBe('2026-01-01T00:00:05.000Z');
+        expect((await other.devices.list())[0]?.lastSeenAt).toBe('2026-01-01T00:00:05.000Z');
+        expect(await store.changes.currentRevision()).toBe(revision);
+        // A real change later still carries the newest time it was seen.
+        const offline = await store.devices.update('d1', { status: 'offline' });
+        expect(offline.lastSeenAt).toBe('2026-01-01T00:00:05.000Z');
+      });
+
+      it('touches no device that does not exist, and forgets heartbeats with the device', async () => {
+        expect(await store.devices.touch('ghost', '2026-01-01T00:00:05.000Z')).toBeUndefined();
+        expect(await store.devices.get('ghost')).toBeUndefined();
+        await store.devices.put(aDevice({ id: 'd1', lastSeenAt: null }));
+        await store.devices.touch('d1', '2026-01-01T00:00:05.000Z');
+        await store.devices.delete('d1');
+        await store.devices.put(aDevice({ id: 'd1', lastSeenAt: null }));
+        expect((await store.devices.get('d1'))?.lastSeenAt).toBeNull();
+      });
+
       it('creates, replaces (keeping createdAt), updates and deletes a device', async () => {
         await store.devices.put(aDevice({ id: 'd2' }));
         await store.devices.put(aDevice({ id: 'd1', createdAt: '2026-02-02T00:00:00.000Z' }));

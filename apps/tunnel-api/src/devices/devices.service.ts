@@ -19,6 +19,8 @@ export function toPublicDevice(device: Device): PublicDevice {
 /**
  * Devices as the platform's tunnel side reports them. A device that misses heartbeats for
  * TUNNELGATE_DEVICE_OFFLINE_AFTER_MS goes offline: its DNAT rules go, new connects to it get 503.
+ * Heartbeats are kept beside the device record, in the store every relay shares, so a device
+ * heartbeating to another relay's tunnel-api stays online here too.
  */
 @Injectable()
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
@@ -91,12 +93,17 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     return (await this.store.devices.list()).map(toPublicDevice);
   }
 
-  /** connected and heartbeat both mean "online, seen now". */
+  /**
+   * connected and heartbeat both mean "online, seen now". Being seen is a heartbeat beside the
+   * record (no change on the feed, no watch line to the gateways, no firewall sync); only going
+   * online is a change.
+   */
   async markOnline(id: string): Promise<PublicDevice> {
-    const device = await this.store.devices.update(id, {
-      status: 'online',
-      lastSeenAt: new Date().toISOString(),
-    });
+    const now = new Date().toISOString();
+    const seen = await this.store.devices.touch(id, now);
+    if (!seen) throw new ApiError('NOT_FOUND', `no device ${id}`);
+    if (seen.status === 'online') return toPublicDevice(seen);
+    const device = await this.store.devices.update(id, { status: 'online', lastSeenAt: now });
     await this.firewall.sync();
     return toPublicDevice(device);
   }

@@ -7,7 +7,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { relayState } from '@tunnelgate/firewall';
-import type { Store, Watch } from '@tunnelgate/store';
+import type { Store } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
 import { InjectStore } from '../store/store.module';
@@ -17,6 +17,7 @@ import {
   ForwardBarrier,
   Iptables,
   KernelCanary,
+  RelayStateCache,
   type CommandRunner,
 } from '@tunnelgate/firewall-sync';
 import { firewallMetrics } from './firewall-metrics';
@@ -28,14 +29,16 @@ export type FirewallStatus = 'off' | 'starting' | 'in-sync' | 'failing';
 
 /**
  * tunnel-api's side of the firewall: picks the backend, feeds the reconciler the store's active
- * sessions and online devices, and resyncs whenever the store's change feed shows one of them
- * change (whoever changed it: this API, or another relay on a shared Redis).
+ * sessions and online devices from memory (RelayStateCache, kept by the store's change feed),
+ * and syncs whenever the feed shows one of them change (whoever changed it: this API, or another
+ * relay on a shared Redis).
  */
 @Injectable()
 export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Firewall');
   private reconciler: FirewallReconciler | undefined;
-  private watch: Watch | undefined;
+  private cache: RelayStateCache | undefined;
+  private verifier: NodeJS.Timeout | undefined;
   private started = false;
 
   constructor(
@@ -53,59 +56,48 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** Resolves when the kernel holds the store's current state (immediately when off). */
   async sync(): Promise<void> {
-    await this.reconciler?.requestSync();
+    if (!this.reconciler) return;
+    await this.cache?.caughtUp();
+    await this.reconciler.requestSync();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const iptables = await this.pickBackend();
     this.started = true;
     if (!iptables) return;
+    const cache = new RelayStateCache(
+      this.store,
+      () => void this.reconciler?.requestSync().catch(() => undefined),
+      this.logger,
+    );
+    this.cache = cache;
     const reconciler = new FirewallReconciler({
       settings: this.config.firewallSettings,
       iptables,
       barrier: new ForwardBarrier(this.runner, this.config.firewallSettings),
-      loadState: async () =>
-        relayState(
-          {
-            sessions: await this.store.sessions.listActive(),
-            devices: (await this.store.devices.list()).filter((d) => d.status === 'online'),
-          },
-          this.config.firewallSettings,
-        ),
+      loadState: async () => relayState(cache.state(), this.config.firewallSettings),
       logger: this.logger,
       observer: firewallMetrics(this.metrics),
       resyncIntervalMs: this.config.firewallResyncMs,
       canary: new KernelCanary(this.runner, iptables, true),
       canaryIntervalMs: this.config.firewallCheckMs,
     });
+    await cache.start();
     this.reconciler = reconciler;
-    const from = await this.store.changes.currentRevision();
+    // A store restored or restarted empty shows as a revision that went backwards.
+    this.verifier = setInterval(
+      () => void cache.verify().catch(() => undefined),
+      this.config.firewallResyncMs,
+    );
+    this.verifier.unref();
     // The first sync may fail (readiness says so); it is retried with backoff meanwhile.
     await reconciler.start().catch(() => undefined);
-    this.watchStore(from);
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.verifier);
     this.reconciler?.stop();
-    void this.watch?.stop();
-  }
-
-  private watchStore(from: number): void {
-    this.watch = this.store.changes.watch(
-      from,
-      (change) => {
-        if (change.kind === 'account') return;
-        this.reconciler?.requestSync().catch(() => undefined);
-      },
-      (error) => {
-        // Compacted or lost: a full sync covers whatever was missed, then watch from now.
-        this.logger.warn({ message: 'store watch ended; resyncing', error: error.message });
-        void this.store.changes.currentRevision().then((rev) => {
-          this.reconciler?.requestSync({ full: true }).catch(() => undefined);
-          this.watchStore(rev);
-        });
-      },
-    );
+    this.cache?.stop();
   }
 
   /**

@@ -47,6 +47,12 @@ export interface DeviceRepository {
   list(): Promise<Device[]>;
   update(id: string, patch: DevicePatch): Promise<Device>;
   delete(id: string): Promise<Device | undefined>;
+  /**
+   * A heartbeat: records `lastSeenAt` beside the record, with no change on the feed (devices
+   * heartbeat every few seconds; only going online or offline is news). Reads show the newest
+   * of the two. Returns the device as it is now, or undefined when there is none.
+   */
+  touch(id: string, lastSeenAt: string): Promise<Device | undefined>;
 }
 
 export interface ActiveSessionFilter {

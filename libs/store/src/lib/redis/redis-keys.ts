@@ -16,6 +16,8 @@ export class RedisKeys {
   readonly accountIds = () => `${this.prefix}accounts:ids`;
   readonly device = (id: string) => `${this.prefix}device:${id}`;
   readonly deviceIds = () => `${this.prefix}devices:ids`;
+  /** A device's latest heartbeat, kept out of its record so that heartbeats make no change. */
+  readonly deviceSeen = (id: string) => `${this.prefix}device:${id}:seen`;
   readonly session = (id: string) => `${this.prefix}session:${id}`;
   readonly activeSessions = () => `${this.prefix}sessions:active`;
   /** Sorted set per VPN IP of its active session ids, scored by the revision that created them. */

@@ -53,6 +53,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX usage_reports_applied_at ON usage_reports (applied_at);
   `,
+  `
+  ALTER TABLE devices ADD COLUMN seen_at TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,27 +2,40 @@ import { deviceSchema, type Device } from '@tunnelgate/sessions';
 import { decodeRecord, encodeRecord } from '../record-codec';
 import type { DevicePatch, DeviceRepository } from '../store';
 import { StoreError } from '../store-error';
+import { withSeenAt } from '../device-liveness';
 import type { SqliteContext } from './sqlite-context';
+
+interface DeviceRow {
+  doc: string;
+  seen_at: string | null;
+}
 
 export class SqliteDevices implements DeviceRepository {
   private readonly byId;
   private readonly all;
   private readonly upsert;
   private readonly remove;
+  private readonly seen;
 
   constructor(private readonly ctx: SqliteContext) {
     const { db } = ctx;
-    this.byId = db.prepare<[string], { doc: string }>('SELECT doc FROM devices WHERE id = ?');
-    this.all = db.prepare<[], { doc: string }>('SELECT doc FROM devices ORDER BY id');
+    this.byId = db.prepare<[string], DeviceRow>('SELECT doc, seen_at FROM devices WHERE id = ?');
+    this.all = db.prepare<[], DeviceRow>('SELECT doc, seen_at FROM devices ORDER BY id');
+    this.seen = db.prepare<[string, string], DeviceRow>(
+      'UPDATE devices SET seen_at = ? WHERE id = ? RETURNING doc, seen_at',
+    );
     this.upsert = db.prepare(
       'INSERT INTO devices (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc',
     );
     this.remove = db.prepare('DELETE FROM devices WHERE id = ?');
   }
 
+  private decode(row: DeviceRow | undefined): Device | undefined {
+    return row ? withSeenAt(decodeRecord(deviceSchema, 'device', row.doc), row.seen_at) : undefined;
+  }
+
   private read(id: string): Device | undefined {
-    const row = this.byId.get(id);
-    return row ? decodeRecord(deviceSchema, 'device', row.doc) : undefined;
+    return this.decode(this.byId.get(id));
   }
 
   async put(device: Device): Promise<Device> {
@@ -40,7 +53,11 @@ export class SqliteDevices implements DeviceRepository {
   }
 
   async list(): Promise<Device[]> {
-    return this.all.all().map((row) => decodeRecord(deviceSchema, 'device', row.doc));
+    return this.all.all().map((row) => this.decode(row) as Device);
+  }
+
+  async touch(id: string, lastSeenAt: string): Promise<Device | undefined> {
+    return this.decode(this.seen.get(lastSeenAt, id));
   }
 
   async update(id: string, patch: DevicePatch): Promise<Device> {

@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'firewall-sync',
+  preset: '../../jest.preset.js',
+};

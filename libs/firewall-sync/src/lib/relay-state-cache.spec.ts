@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { aDevice, aSession } from '@tunnelgate/sessions/testing';
+import { SqliteStore } from '@tunnelgate/store';
+import { RelayStateCache } from './relay-state-cache';
+
+describe('RelayStateCache, on a real SQLite store', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let cache: RelayStateCache;
+  let changes = 0;
+  const warnings: object[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tg-state-cache-'));
+    store = new SqliteStore({ path: join(dir, 'store.db') });
+    await store.devices.put(aDevice({ id: 'd-online', vpnIp: '192.168.255.10' }));
+    await store.devices.put(
+      aDevice({ id: 'd-offline', vpnIp: '192.168.255.11', basePort: 20010, status: 'offline' }),
+    );
+    await store.sessions.create(aSession({ id: 's1', vpnIp: '10.9.0.2' }));
+    changes = 0;
+    cache = new RelayStateCache(store, () => changes++, { warn: (m) => warnings.push(m) });
+    await cache.start();
+  });
+
+  afterEach(async () => {
+    cache.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ids = () => ({
+    sessions: cache.state().sessions.map((s) => s.id),
+    devices: cache.state().devices.map((d) => d.id),
+  });
+
+  it('starts from a listing of active sessions and online devices', () => {
+    expect(ids()).toEqual({ sessions: ['s1'], devices: ['d-online'] });
+    expect(cache.state().sessions).toEqual([{ id: 's1', vpnIp: '10.9.0.2' }]);
+  });
+
+  it('follows the feed, and has a change stored before caughtUp() resolves', async () => {
+    await store.sessions.create(aSession({ id: 's2', vpnIp: '10.9.0.3' }));
+    await cache.caughtUp();
+    expect(ids().sessions).toEqual(['s1', 's2']);
+    await store.sessions.update('s1', {
+      state: 'closed',
+      closedAt: '2026-01-01T01:00:00.000Z',
+      closeReason: 'disconnect',
+    });
+    await store.devices.update('d-offline', { status: 'online' });
+    await store.devices.update('d-online', { status: 'offline' });
+    await cache.caughtUp();
+    expect(ids()).toEqual({ sessions: ['s2'], devices: ['d-offline'] });
+    expect(changes).toBeGreaterThanOrEqual(4);
+  });
+
+  it('takes no heed of heartbeats, which are no change', async () => {
+    const before = changes;
+    await store.devices.touch('d-online', '2026-06-01T00:00:00.000Z');
+    await cache.caughtUp();
+    expect(changes).toBe(before);
+  });
+
+  it('lists again when the store went back in time (restored, or restarted empty)', async () => {
+    // What a restore of an empty backup does to the file, behind the store's back.
+    const raw = new Database(join(dir, 'store.db'));
+    raw.exec(
+      "DELETE FROM sessions; DELETE FROM changes; UPDATE sqlite_sequence SET seq = 0 WHERE name = 'changes';",
+    );
+    raw.close();
+    await cache.verify();
+    expect(ids().sessions).toEqual([]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('went backwards') }),
+    ]);
+    // And it follows the feed again from there.
+    await store.sessions.create(aSession({ id: 's3', vpnIp: '10.9.0.4' }));
+    await cache.caughtUp();
+    expect(ids().sessions).toEqual(['s3']);
+  });
+});

@@ -1,0 +1,152 @@
+import type { DnatDevice, FirewallState, RedirectedSession } from '@tunnelgate/firewall';
+import type { Change } from '@tunnelgate/sessions';
+import type { Store, Watch } from '@tunnelgate/store';
+
+/** How long a caller waits for the feed to bring the store's latest change. */
+const CATCH_UP_MS = 2000;
+
+export interface CacheLogger {
+  warn(message: object): void;
+}
+
+/**
+ * The firewall's desired state in memory (the informer of kube-proxy and Felix): the store's
+ * active sessions and online devices listed once at start, then kept by the store's change feed;
+ * listed again only when the feed breaks (compacted, lost) or the store's revision went backwards
+ * (a store restored or restarted empty). A sync then reads memory, not the store: no O(N) read
+ * and decode of every session per connect.
+ */
+export class RelayStateCache {
+  private readonly sessions = new Map<string, RedirectedSession>();
+  private readonly devices = new Map<string, DnatDevice>();
+  private revision = 0;
+  private watch: Watch | undefined;
+  private stopped = false;
+  private listing: Promise<void> | undefined;
+  private readonly waiters: { revision: number; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly store: Store,
+    /** Called after the state changed (a change applied, or a new listing). */
+    private readonly changed: () => void,
+    private readonly logger: CacheLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    void this.watch?.stop();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  state(): FirewallState {
+    return { sessions: [...this.sessions.values()], devices: [...this.devices.values()] };
+  }
+
+  /**
+   * Resolves once every change the store holds now is in memory: what a caller stored before
+   * asking is then in the state. One O(1) read of the store's revision.
+   */
+  async caughtUp(): Promise<void> {
+    const target = await this.store.changes.currentRevision();
+    if (target < this.revision) return this.relist();
+    if (this.revision >= target || this.stopped) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = { revision: target, resolve };
+      this.waiters.push(waiter);
+      // A feed that stalls must not hold a connect (nor leave its rule out): list instead.
+      setTimeout(() => {
+        if (!this.waiters.includes(waiter)) return;
+        this.logger.warn({ message: 'the store feed is late; listing it again', target });
+        this.relist().catch(reject);
+      }, CATCH_UP_MS).unref();
+    });
+  }
+
+  /** A cheap look for a store that went back in time; lists again when it did. */
+  async verify(): Promise<void> {
+    if ((await this.store.changes.currentRevision()) < this.revision) {
+      this.logger.warn({ message: "the store's revision went backwards; listing it again" });
+      await this.relist();
+    }
+  }
+
+  /** One listing at a time: callers that ask meanwhile share it. */
+  private relist(): Promise<void> {
+    this.listing ??= this.list().finally(() => (this.listing = undefined));
+    return this.listing;
+  }
+
+  private async list(): Promise<void> {
+    await this.watch?.stop();
+    this.watch = undefined;
+    // The revision first: changes made while listing are in the lists and replayed by the watch
+    // from this revision, and replaying one is harmless (sets and deletes by id).
+    const revision = await this.store.changes.currentRevision();
+    const [sessions, devices] = await Promise.all([
+      this.store.sessions.listActive(),
+      this.store.devices.list(),
+    ]);
+    this.sessions.clear();
+    this.devices.clear();
+    for (const session of sessions) this.sessions.set(session.id, pickSession(session));
+    for (const device of devices)
+      if (device.status === 'online') this.devices.set(device.id, pickDevice(device));
+    this.revision = revision;
+    this.release();
+    this.changed();
+    if (!this.stopped) this.watchFrom(revision);
+  }
+
+  private watchFrom(revision: number): void {
+    this.watch = this.store.changes.watch(
+      revision,
+      (change) => this.apply(change),
+      (error) => {
+        if (this.stopped) return;
+        this.logger.warn({ message: 'store watch ended; listing again', error: error.message });
+        void this.relist().catch((failure: Error) => {
+          this.logger.warn({ message: 'listing the store failed', error: failure.message });
+          setTimeout(() => void this.relist().catch(() => undefined), 1000).unref();
+        });
+      },
+    );
+  }
+
+  private apply(change: Change): void {
+    if (change.kind === 'session') {
+      if (change.op !== 'deleted' && change.value.state === 'active')
+        this.sessions.set(change.id, pickSession(change.value));
+      else this.sessions.delete(change.id);
+    } else if (change.kind === 'device') {
+      if (change.op !== 'deleted' && change.value.status === 'online')
+        this.devices.set(change.id, pickDevice(change.value));
+      else this.devices.delete(change.id);
+    }
+    this.revision = Math.max(this.revision, change.revision);
+    this.release();
+    if (change.kind !== 'account') this.changed();
+  }
+
+  private release(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i];
+      if (waiter && waiter.revision <= this.revision) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+function pickSession({ id, vpnIp }: RedirectedSession): RedirectedSession {
+  return { id, vpnIp };
+}
+
+function pickDevice({ id, vpnIp, httpPort, socksPort, udpPort, basePort }: DnatDevice): DnatDevice {
+  return { id, vpnIp, httpPort, socksPort, udpPort, basePort };
+}
