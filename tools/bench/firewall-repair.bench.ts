@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import {
+  ClientSet,
   ExecRunner,
   FirewallReconciler,
   ForwardBarrier,
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     new FirewallReconciler({
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables,
+      clientSet: new ClientSet(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
       loadState: async () => ({
         sessions: Array.from({ length: 1000 }, (_, i) => ({

@@ -6,7 +6,7 @@
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/firewall.bench.ts [ops=40]
 import { execFileSync } from 'node:child_process';
 import { DEFAULT_FIREWALL_SETTINGS, type FirewallState } from '@tunnelgate/firewall';
-import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
+import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 
 const OPS = Number(process.argv[2] ?? 40);
 const SIZES = [100, 1000, 10000];
@@ -57,6 +57,7 @@ async function tunnelgate(size: number) {
     const reconciler = new FirewallReconciler({
       settings: { ...DEFAULT_FIREWALL_SETTINGS, customerSubnet: '10.9.0.0/16' },
       iptables: await Iptables.detect(new ExecRunner(ns.name)),
+      clientSet: new ClientSet(new ExecRunner(ns.name)),
       loadState: async () => state,
       logger: quiet,
       resyncIntervalMs: 3_600_000,

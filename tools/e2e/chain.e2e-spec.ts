@@ -36,10 +36,7 @@ for (const control of ['management', 'script'] as const)
           .join('');
       const activeSessions = async (query: string) =>
         (await lab.expectApi('GET', `/v1/sessions?${query}`)) as { id: string; vpnIp: string }[];
-      const redirectedIps = () =>
-        [...lab.relay.iptablesSave().matchAll(/-s (\S+)\/32 -i tun0 -p tcp .* -j REDIRECT/g)].map(
-          (m) => m[1],
-        );
+      const redirectedIps = () => lab.relay.redirectedIps();
 
       beforeAll(async () => {
         hostRulesBefore = hostRules();
@@ -235,7 +232,8 @@ for (const control of ['management', 'script'] as const)
 
       it('9. tunnel-api SIGKILLed and restarted → the connected customer browses again without reconnecting; rules exactly as before', async () => {
         const rulesBefore = ownedLines(lab.relay.iptablesSave(), /^TG-/);
-        expect(rulesBefore).toContain(`-s ${bob.vpnIp()}/32`);
+        const redirectedBefore = redirectedIps();
+        expect(redirectedBefore).toContain(bob.vpnIp());
         await lab.relay.tunnelApi.stop('SIGKILL');
         await lab.relay.startTunnelApi();
         let answer: TargetAnswer | undefined;
@@ -251,6 +249,7 @@ for (const control of ['management', 'script'] as const)
         expect(bob.client.running).toBe(true);
         const save = lab.relay.iptablesSave();
         expect(ownedLines(save, /^TG-/)).toBe(rulesBefore);
+        expect(redirectedIps()).toEqual(redirectedBefore);
         const rules = save.split('\n').filter((line) => line.startsWith('-A '));
         expect(rules.length).toBe(new Set(rules).size);
       });

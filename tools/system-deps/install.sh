@@ -6,7 +6,7 @@
 #   tools/system-deps/install.sh --bench    the tests' packages and the benchmark's peer proxies
 set -euo pipefail
 
-RELAY_PACKAGES=(iptables nftables iproute2 openvpn)
+RELAY_PACKAGES=(iptables ipset nftables iproute2 openvpn)
 TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinyproxy curl openssl)
 
 packages=("${TEST_PACKAGES[@]}")

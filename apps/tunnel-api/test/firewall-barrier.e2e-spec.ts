@@ -2,6 +2,7 @@ import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
 import { LISTEN, TCP_CONNECT, UDP_SEND, waitForLine } from './support/packet-scripts';
 import {
+  ClientSet,
   ExecRunner,
   FirewallReconciler,
   ForwardBarrier,
@@ -61,6 +62,7 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
     return {
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables: await Iptables.detect(runner),
+      clientSet: new ClientSet(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
       loadState: async () => ({
         sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],

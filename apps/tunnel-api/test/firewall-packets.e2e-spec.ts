@@ -1,7 +1,7 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
 import { LISTEN, TCP_CONNECT, UDP_SEND, waitForLine } from './support/packet-scripts';
-import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
+import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -31,6 +31,7 @@ describeAsRoot('firewall with real packets between namespaces', () => {
     reconciler = new FirewallReconciler({
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables: await Iptables.detect(new ExecRunner(relay.name)),
+      clientSet: new ClientSet(new ExecRunner(relay.name)),
       loadState: async () => ({
         sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
         devices: [

@@ -67,6 +67,13 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     });
   const rules = () =>
     ownedLines(ns.exec('iptables-save', []), /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$)/);
+  /** The client set's members: the addresses the one REDIRECT rule sends to the gateway. */
+  const redirected = () =>
+    ns
+      .exec('ipset', ['save', 'tg-clients'])
+      .split('\n')
+      .filter((line) => line.startsWith('add '))
+      .map((line) => line.split(' ')[2]);
 
   beforeAll(async () => {
     ns = new Netns();
@@ -89,7 +96,8 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     const ready = await start();
     expect(ready.body).toEqual({ status: 'ready', checks: { store: 'ok', firewall: 'in-sync' } });
     const text = rules();
-    expect(text).toContain('"tunnelgate:session:ses-1" -j REDIRECT --to-ports 12345');
+    expect(text).toContain('--match-set tg-clients src');
+    expect(redirected()).toEqual(['10.9.0.6']);
     expect(text).toContain(
       '"tunnelgate:device:dev-1:http" -j DNAT --to-destination 192.168.255.10:8080',
     );
@@ -101,17 +109,13 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
       id: 'ses-2',
       vpnIp: '10.9.0.7',
     });
-    await until('ses-2 rule', () =>
-      rules().includes('tunnelgate:session:ses-2') ? true : undefined,
-    );
+    await until('ses-2 redirected', () => (redirected().includes('10.9.0.7') ? true : undefined));
     await store.sessions.update('ses-1', {
       state: 'closed',
       closedAt: T,
       closeReason: 'disconnect',
     });
-    await until('ses-1 gone', () =>
-      rules().includes('tunnelgate:session:ses-1') ? undefined : true,
-    );
+    await until('ses-1 gone', () => (redirected().includes('10.9.0.6') ? undefined : true));
   });
 
   it("answers a connect only once the client's REDIRECT rule is in the kernel", async () => {
@@ -128,17 +132,16 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     });
     const text = ns.exec('iptables-save', ['-t', 'nat']);
     expect(answer.status).toBe(200);
-    const sessionId = (answer.body as { sessionId: string }).sessionId;
+    expect(redirected()).toContain('10.9.0.42');
     expect(text).toContain(
-      `-A TG-C-10-9-0 -s 10.9.0.42/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:${sessionId}" -j REDIRECT --to-ports 12345`,
+      '-A TG-CLIENTS -i tun0 -p tcp -m set --match-set tg-clients src -m comment --comment "tunnelgate:clients:tg-clients" -j REDIRECT --to-ports 12345',
     );
   });
 
   it('keeps the newer session on a reused IP, removes kicked ones, and refuses a device that went offline', async () => {
     const api = (path: string, body: unknown = {}) =>
       fetchInside(ns, `http://127.0.0.1:8081${path}`, body);
-    const hasRule = (id: string) =>
-      ns.exec('iptables-save', ['-t', 'nat']).includes(`"tunnelgate:session:${id}"`);
+    const isRedirected = () => redirected().includes('10.9.0.50');
     await store.accounts.create(
       anAccount({ id: 'acc-2', username: 'carol', deviceId: 'dev-1', protocols: ['openvpn'] }),
     );
@@ -151,9 +154,16 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
         realPort: 40001,
         connectedAt,
       });
-    const older = (hello(T).body as { sessionId: string }).sessionId;
+    expect(hello(T).status).toBe(200);
     const newer = (hello('2026-01-01T01:00:00.000Z').body as { sessionId: string }).sessionId;
-    expect([hasRule(older), hasRule(newer)]).toEqual([false, true]);
+    const sessionsOn = () =>
+      (
+        fetchInside(ns, 'http://127.0.0.1:8081/v1/sessions?vpnIp=10.9.0.50').body as {
+          id: string;
+        }[]
+      ).map((session) => session.id);
+    expect(sessionsOn()).toEqual([newer]);
+    expect(isRedirected()).toBe(true);
 
     // The old connection's disconnect arrives late: the new session's rule stays.
     const late = api('/v1/openvpn/disconnect', {
@@ -166,15 +176,15 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
       durationSeconds: 1,
     });
     expect(late).toEqual({ status: 200, body: { closed: false } });
-    expect(hasRule(newer)).toBe(true);
+    expect(isRedirected()).toBe(true);
 
     expect(api(`/v1/sessions/${newer}/kick`).status).toBe(200);
-    expect(hasRule(newer)).toBe(false);
+    expect(isRedirected()).toBe(false);
 
     expect(api('/v1/devices/dev-1/disconnected').status).toBe(200);
     expect(ns.exec('iptables-save', ['-t', 'nat'])).not.toContain('tunnelgate:device:dev-1');
     expect(hello('2026-01-01T02:00:00.000Z').status).toBe(503);
-    expect(ns.exec('iptables-save', ['-t', 'nat'])).not.toContain('10.9.0.50/32');
+    expect(isRedirected()).toBe(false);
     expect(api('/v1/devices/dev-1/connected').status).toBe(200);
     expect(ns.exec('iptables-save', ['-t', 'nat'])).toContain('tunnelgate:device:dev-1:http');
   });
@@ -184,20 +194,21 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
       fetchInside(ns, 'http://127.0.0.1:8081/v1/sessions'),
       fetchInside(ns, 'http://127.0.0.1:8081/v1/devices'),
     ];
-    const before = rules();
+    const kernel = () => `${rules()}\nclient set: ${redirected().join(' ')}`;
+    const before = kernel();
     const stateBefore = state();
     expect((stateBefore[0]!.body as unknown[]).length).toBe(2);
     expect(await stop()).toBe(0);
-    expect(rules()).toBe(before);
+    expect(kernel()).toBe(before);
     await start();
-    expect(rules()).toBe(before);
+    expect(kernel()).toBe(before);
     expect(state()).toEqual(stateBefore);
     const metrics = ns.exec(process.execPath, [
       '-e',
       "fetch('http://127.0.0.1:8081/metrics').then(r=>r.text()).then(console.log)",
     ]);
     expect(metrics).toMatch(
-      /^tunnelgate_firewall_rules\{chain="ipv4:TG-C-10-9-0",app="tunnel-api"\} 2$/m,
+      /^tunnelgate_firewall_rules\{chain="ipv4:set:tg-clients",app="tunnel-api"\} 2$/m,
     );
     expect(metrics).toMatch(
       /^tunnelgate_firewall_sync_duration_seconds_count\{app="tunnel-api"\} [1-9]/m,
@@ -211,5 +222,6 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
     const left = ns.exec('iptables-save', []) + ns.exec('ip6tables-save', []);
     expect(left).not.toMatch(/TG-|tunnelgate/);
     expect(left).toContain('-A FORWARD -j ACCEPT');
+    expect(ns.exec('ipset', ['list', '-n'])).not.toContain('tg-clients');
   });
 });

@@ -6,7 +6,7 @@ import {
   planSync,
   type FirewallState,
 } from '@tunnelgate/firewall';
-import { ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
+import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;
@@ -24,6 +24,14 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
   const ours = (text = save()) =>
     ownedLines(text, /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$|OUTPUT$)/);
 
+  /** The client set's members, as the kernel has them. */
+  const members = () =>
+    ns
+      .exec('ipset', ['save', 'tg-clients'])
+      .split('\n')
+      .filter((line) => line.startsWith('add '))
+      .map((line) => line.split(' ')[2] ?? '');
+
   beforeEach(async () => {
     ns = new Netns();
     iptables = await Iptables.detect(new ExecRunner(ns.name));
@@ -35,6 +43,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     reconciler = new FirewallReconciler({
       settings,
       iptables,
+      clientSet: new ClientSet(new ExecRunner(ns.name)),
       loadState: async () => state,
       logger: quiet,
       observer: { synced: (r) => changes.push(r.changedChains), failed: () => undefined },
@@ -89,15 +98,18 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     ]);
   });
 
-  it('repairs an external flush on the next resync', async () => {
+  it('repairs an external flush of the rules or of the client set on the next resync', async () => {
     await reconciler.start();
     const good = ours();
-    ns.exec('iptables', ['-t', 'nat', '-F', 'TG-C-10-9-0']);
+    expect(members()).toEqual(['10.9.0.6']);
+    ns.exec('iptables', ['-t', 'nat', '-F', 'TG-CLIENTS']);
     ns.exec('iptables', ['-t', 'nat', '-D', 'PREROUTING', '1']);
+    ns.exec('ipset', ['flush', 'tg-clients']);
     expect(ours()).not.toBe(good);
     // The periodic resync is a full read: it sees the flush and repairs it.
     await reconciler.requestSync({ full: true });
     expect(ours()).toBe(good);
+    expect(members()).toEqual(['10.9.0.6']);
   });
 
   it('converges after an apply that died half-way (one table applied, the other not)', async () => {
@@ -107,6 +119,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       settings,
     );
     const full = planSync(other.ipv4, parseSave(save())).restore;
+    ns.exec('ipset', ['create', 'tg-clients', 'hash:ip', '-exist']);
     ns.exec('iptables-restore', ['--noflush'], full.slice(0, full.indexOf('*filter')));
     await reconciler.start();
     const reference = new Netns();
@@ -114,6 +127,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       const clean = new FirewallReconciler({
         settings,
         iptables: await Iptables.detect(new ExecRunner(reference.name)),
+        clientSet: new ClientSet(new ExecRunner(reference.name)),
         loadState: async () => state,
         logger: quiet,
       });
@@ -137,8 +151,8 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     });
     await Promise.all(burst);
     expect(changes.length).toBeLessThanOrEqual(2);
-    const text = save();
-    for (let i = 0; i < 50; i++) expect(text).toContain(`tunnelgate:session:b${i}"`);
+    expect(members()).toHaveLength(51);
+    for (let i = 0; i < 50; i++) expect(members()).toContain(`10.9.0.${10 + i}`);
   });
 
   it('keeps the DNAT chain byte-identical through 1,000 client connects and disconnects (50 devices online)', async () => {
@@ -161,14 +175,14 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       if (op % 50 === 49) expect(dnat()).toBe(before);
     }
     expect(dnat()).toBe(before);
-    expect((save().match(/tunnelgate:session:/g) ?? []).length).toBe(live.length);
+    expect(members().sort()).toEqual([...new Set(live.map((c) => c.vpnIp))].sort());
     // Its cached copy of the kernel stayed true: a full read finds nothing to change.
     changes = [];
     await reconciler.requestSync({ full: true });
     expect(changes).toEqual([0]);
   }, 120_000);
 
-  it('keeps the REDIRECT chains byte-identical through device churn (100 clients connected)', async () => {
+  it('keeps the REDIRECT chain and the client set identical through device churn (100 clients connected)', async () => {
     state = {
       sessions: Array.from({ length: 100 }, (_, i) => ({
         id: `c${i}`,
@@ -177,7 +191,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       devices: [],
     };
     await reconciler.start();
-    const redirect = () => ownedLines(save(), /^TG-C(-|LIENTS)/);
+    const redirect = () => `${ownedLines(save(), /^TG-CLIENTS$/)}\n${members().join(' ')}`;
     const before = redirect();
     for (let op = 0; op < 200; op++) {
       const devices = [...state.devices];
@@ -190,12 +204,22 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     expect(redirect()).toBe(before);
   }, 120_000);
 
+  it('refuses to use a client set of another type, and says what to do', async () => {
+    ns.exec('ipset', ['create', 'tg-clients', 'hash:net']);
+    await expect(reconciler.start()).rejects.toThrow(/not a hash:ip set.*ipset destroy tg-clients/);
+    expect(reconciler.healthy).toBe(false);
+    ns.exec('ipset', ['destroy', 'tg-clients']);
+    await reconciler.requestSync({ full: true });
+    expect(members()).toEqual(['10.9.0.6']);
+  });
+
   it('reports a refused restore to its callers and recovers when the kernel accepts again', async () => {
     await reconciler.start();
-    // A foreign rule jumping to our bucket makes deleting that bucket impossible.
+    // A chain of ours left by an earlier release (a per-/24 client chain), which a foreign rule
+    // jumps to: deleting the stray is impossible while that jump is there.
+    ns.exec('iptables', ['-t', 'nat', '-N', 'TG-C-10-9-0']);
     ns.exec('iptables', ['-t', 'nat', '-A', 'OUTPUT', '-j', 'TG-C-10-9-0']);
-    state = { ...state, sessions: [] };
-    await expect(reconciler.requestSync()).rejects.toThrow(
+    await expect(reconciler.requestSync({ full: true })).rejects.toThrow(
       /iptables-nft-restore|iptables-legacy-restore/,
     );
     expect(reconciler.healthy).toBe(false);

@@ -5,3 +5,4 @@ export * from './lib/teardown';
 export * from './lib/forward-barrier';
 export * from './lib/kernel-canary';
 export * from './lib/relay-state-cache';
+export * from './lib/client-set';

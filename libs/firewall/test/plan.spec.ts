@@ -1,6 +1,7 @@
 import {
   applyRestore,
   CHAINS,
+  clientSetMembers,
   desiredRuleset,
   emptyKernel,
   type FirewallState,
@@ -52,30 +53,24 @@ describe('sync planner', () => {
     expect(kernel.get('filter')?.has('ufw-before-forward')).toBe(true);
   });
 
-  it("edits only the connecting client's line into its bucket", () => {
+  it('plans no rule change for clients coming and going: they are members of the client set', () => {
     const kernel = converge(base);
-    const next = { ...base, sessions: [...base.sessions, { id: 's3', vpnIp: '10.9.0.4' }] };
-    const step = plan(next, kernel);
-    expect(step.rewrittenChains).toEqual([]);
-    expect(step.editedChains).toEqual(['TG-C-10-9-0']);
-    expect(step.restore).toBe(
-      '*nat\n-I TG-C-10-9-0 3 -s 10.9.0.4/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:s3" -j REDIRECT --to-ports 12345\nCOMMIT\n',
-    );
-    expect(plan(next, applyRestore(kernel, step.restore)).restore).toBe('');
-  });
-
-  it('adds a bucket and its jump for a new /24, and deletes both when it empties', () => {
-    const kernel = converge(base);
-    const grown = { ...base, sessions: [...base.sessions, { id: 'far', vpnIp: '10.9.7.9' }] };
-    const add = plan(grown, kernel);
-    expect(add.rewrittenChains).toEqual(['TG-C-10-9-7']);
-    expect(add.editedChains).toEqual([CHAINS.clients]);
-    const afterAdd = applyRestore(kernel, add.restore);
-    const remove = plan(base, afterAdd);
-    expect(remove.editedChains).toEqual([CHAINS.clients]);
-    expect(remove.deletedChains).toEqual(['TG-C-10-9-7']);
-    const afterRemove = applyRestore(afterAdd, remove.restore);
-    expect(renderSave(afterRemove)).toBe(renderSave(kernel));
+    const next = {
+      ...base,
+      sessions: [
+        ...base.sessions,
+        { id: 's3', vpnIp: '10.9.0.4' },
+        { id: 'far', vpnIp: '10.9.7.9' },
+      ],
+    };
+    expect(plan(next, kernel).restore).toBe('');
+    expect(plan({ ...base, sessions: [] }, kernel).restore).toBe('');
+    expect(clientSetMembers(next.sessions)).toEqual([
+      '10.9.0.2',
+      '10.9.0.3',
+      '10.9.0.4',
+      '10.9.7.9',
+    ]);
   });
 
   it('removes strays of an earlier run: old chains, duplicate and misplaced jumps', () => {
@@ -109,9 +104,9 @@ describe('sync planner', () => {
 
   it('repairs a chain someone flushed', () => {
     const kernel = converge(base);
-    const flushed = applyRestore(kernel, '*nat\n:TG-C-10-9-0 - [0:0]\nCOMMIT\n');
+    const flushed = applyRestore(kernel, '*nat\n:TG-CLIENTS - [0:0]\nCOMMIT\n');
     const repair = plan(base, flushed);
-    expect([...repair.rewrittenChains, ...repair.editedChains]).toEqual(['TG-C-10-9-0']);
+    expect([...repair.rewrittenChains, ...repair.editedChains]).toEqual([CHAINS.clients]);
     expect(renderSave(applyRestore(flushed, repair.restore))).toBe(renderSave(kernel));
   });
 
@@ -119,10 +114,12 @@ describe('sync planner', () => {
     const kernel = converge(base);
     const many = {
       ...base,
-      sessions: Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, vpnIp: `10.9.0.${100 + i}` })),
+      devices: Array.from({ length: 10 }, (_, i) =>
+        device(`m${i}`, `192.168.255.${100 + i}`, 30000 + 3 * i),
+      ),
     };
     const step = plan(many, kernel);
-    expect(step.rewrittenChains).toEqual(['TG-C-10-9-0']);
+    expect(step.rewrittenChains).toEqual([CHAINS.devices]);
     expect(plan(many, applyRestore(kernel, step.restore)).restore).toBe('');
   });
 
@@ -153,7 +150,7 @@ describe('isolation of REDIRECT and DNAT (property)', () => {
       .join('\n');
   }
 
-  const isRedirect = (chain: string) => chain.startsWith('TG-C-') || chain === CHAINS.clients;
+  const isRedirect = (chain: string) => chain === CHAINS.clients;
   const isDnat = (chain: string) => chain === CHAINS.devices;
 
   it('the DNAT chain depends only on devices and the REDIRECT chains only on sessions', () => {
@@ -178,6 +175,10 @@ describe('isolation of REDIRECT and DNAT (property)', () => {
       state = { sessions, devices };
       expect(chainLines(state, isDnat)).toBe(chainLines({ sessions: [], devices }, isDnat));
       expect(chainLines(state, isRedirect)).toBe(chainLines({ sessions, devices: [] }, isRedirect));
+      // The client set, REDIRECT's other input, holds sessions' addresses and nothing of devices.
+      expect(new Set(clientSetMembers(state.sessions))).toEqual(
+        new Set(sessions.map((session) => session.vpnIp)),
+      );
     }
   });
 

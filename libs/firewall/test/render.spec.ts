@@ -1,7 +1,18 @@
-import { desiredRuleset, renderRestore } from '../src';
+import { clientSetMembers, desiredRuleset, renderRestore } from '../src';
 import { device, settings } from './fixtures';
 
 describe('rendered rules (golden)', () => {
+  it("puts sessions' addresses in the client set, once each, in address order", () => {
+    expect(
+      clientSetMembers([
+        { id: 'ses-b', vpnIp: '10.9.1.7' },
+        { id: 'ses-a', vpnIp: '10.9.0.6' },
+        { id: 'ses-c', vpnIp: '10.9.0.10' },
+        { id: 'ses-replaced', vpnIp: '10.9.0.6' },
+      ]),
+    ).toEqual(['10.9.0.6', '10.9.0.10', '10.9.1.7']);
+  });
+
   it('renders sessions, devices and the fixed policy as iptables-restore input', () => {
     const desired = desiredRuleset(
       {
@@ -22,8 +33,6 @@ describe('rendered rules (golden)', () => {
         ':TG-PREROUTING - [0:0]',
         ':TG-DEVICES - [0:0]',
         ':TG-CLIENTS - [0:0]',
-        ':TG-C-10-9-0 - [0:0]',
-        ':TG-C-10-9-1 - [0:0]',
         ':TG-POSTROUTING - [0:0]',
         '-A TG-PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "tunnelgate:policy:device-ports" -j TG-DEVICES',
         '-A TG-PREROUTING -i tun0 -m comment --comment "tunnelgate:policy:customers" -j TG-CLIENTS',
@@ -32,10 +41,7 @@ describe('rendered rules (golden)', () => {
         '-A TG-DEVICES -p udp -m udp --dport 20002 -m comment --comment "tunnelgate:device:dev-1:udp" -j DNAT --to-destination 192.168.255.10:1081',
         '-A TG-CLIENTS -d 10.9.0.0/24 -m comment --comment "tunnelgate:policy:local-customers" -j RETURN',
         '-A TG-CLIENTS -d 192.168.255.0/24 -m comment --comment "tunnelgate:policy:local-devices" -j RETURN',
-        '-A TG-CLIENTS -s 10.9.0.0/24 -m comment --comment "tunnelgate:bucket:TG-C-10-9-0" -j TG-C-10-9-0',
-        '-A TG-CLIENTS -s 10.9.1.0/24 -m comment --comment "tunnelgate:bucket:TG-C-10-9-1" -j TG-C-10-9-1',
-        '-A TG-C-10-9-0 -s 10.9.0.6/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:ses-a" -j REDIRECT --to-ports 12345',
-        '-A TG-C-10-9-1 -s 10.9.1.7/32 -i tun0 -p tcp -m comment --comment "tunnelgate:session:ses-b" -j REDIRECT --to-ports 12345',
+        '-A TG-CLIENTS -i tun0 -p tcp -m set --match-set tg-clients src -m comment --comment "tunnelgate:clients:tg-clients" -j REDIRECT --to-ports 12345',
         '-A TG-POSTROUTING -d 192.168.255.0/24 -m conntrack --ctstate DNAT -m comment --comment "tunnelgate:policy:device-ports-snat" -j MASQUERADE',
         '-I PREROUTING 1 -m comment --comment "tunnelgate:jump:kernel" -j TG-PREROUTING',
         '-I POSTROUTING 1 -m comment --comment "tunnelgate:jump:kernel" -j TG-POSTROUTING',
@@ -85,7 +91,7 @@ describe('rendered rules (golden)', () => {
   it('refuses a comment that could break out of its quotes', () => {
     expect(() =>
       desiredRuleset(
-        { sessions: [{ id: 'x" -j ACCEPT "', vpnIp: '10.9.0.2' }], devices: [] },
+        { sessions: [], devices: [device('x" -j ACCEPT "', '192.168.255.10', 20000)] },
         settings,
       ).ipv4.nat?.chains.forEach((rules) =>
         rules.forEach((r) =>

@@ -1,5 +1,7 @@
 import {
   applyRestore,
+  CLIENT_SET,
+  clientSetMembers,
   desiredRuleset,
   emptyKernel,
   planSync,
@@ -21,6 +23,9 @@ const v6 = renderSave(
     planSync(desiredRuleset({ sessions: [], devices: [] }, settings).ipv6, emptyKernel()).restore,
   ),
 );
+
+/** The kernel sets with the rules above: the client set holds the one session's address. */
+const sets = { [CLIENT_SET]: clientSetMembers([{ id: 'ses-1', vpnIp: '10.9.0.6' }]) };
 
 const local = [RELAY_PUBLIC_IP, RELAY_TUN_IP, '192.168.255.1'];
 const packet = (p: Partial<TracedPacket>): TracedPacket => ({
@@ -127,7 +132,7 @@ describe('packet flow through the rendered rules', () => {
     ],
     ['client TCP to port 20000 on the internet', { destinationPort: 20000 }, 'REDIRECT :12345'],
   ])('%s ends in %s', (_name, overrides, verdict) => {
-    expect(tracePacket(v4, packet(overrides)).verdict).toBe(verdict);
+    expect(tracePacket(v4, packet(overrides), 'ipv4', sets).verdict).toBe(verdict);
   });
 
   it('blocks IPv6 from customers', () => {
@@ -138,12 +143,33 @@ describe('packet flow through the rendered rules', () => {
     );
   });
 
+  it('redirects by membership of the client set alone (the set path)', () => {
+    // The same rules: a client leaves the set, and its TCP is refused, not redirected.
+    expect(tracePacket(v4, packet({}), 'ipv4', { [CLIENT_SET]: [] }).verdict).toBe(
+      'REJECT tcp-reset',
+    );
+    const joined = { [CLIENT_SET]: ['10.9.0.6', '10.9.0.7'] };
+    expect(tracePacket(v4, packet({ source: '10.9.0.7' }), 'ipv4', joined).verdict).toBe(
+      'REDIRECT :12345',
+    );
+    // A device port is DNATed by destination port, whoever is in the client set.
+    const devicePort = packet({
+      source: '203.0.113.50',
+      destination: RELAY_PUBLIC_IP,
+      destinationPort: 20000,
+      inInterface: 'eth0',
+    });
+    for (const members of [[], ['203.0.113.50'], ['10.9.0.6']])
+      expect(tracePacket(v4, devicePort, 'ipv4', { [CLIENT_SET]: members }).verdict).toBe(
+        'DNAT 192.168.255.10:8080',
+      );
+  });
+
   it('says which rules a packet went through', () => {
-    expect(tracePacket(v4, packet({})).steps).toEqual([
+    expect(tracePacket(v4, packet({}), 'ipv4', sets).steps).toEqual([
       'PREROUTING: tunnelgate:jump:kernel',
       'TG-PREROUTING: tunnelgate:policy:customers',
-      'TG-CLIENTS: tunnelgate:bucket:TG-C-10-9-0',
-      'TG-C-10-9-0: tunnelgate:session:ses-1',
+      'TG-CLIENTS: tunnelgate:clients:tg-clients',
       'INPUT: tunnelgate:jump:kernel',
       'TG-INPUT: tunnelgate:policy:transparent-in',
     ]);

@@ -172,6 +172,15 @@ export class RelayNode {
     return this.topology.relay.exec('iptables-save', []);
   }
 
+  /** The VPN IPs in the client set, which the one REDIRECT rule sends to the gateway. */
+  redirectedIps(): string[] {
+    return this.topology.relay
+      .exec('ipset', ['save', 'tg-clients'])
+      .split('\n')
+      .filter((line) => line.startsWith('add '))
+      .map((line) => line.split(' ')[2] ?? '');
+  }
+
   async stop(): Promise<void> {
     for (const process of [this.manager, this.openvpn, this.gateway, this.tunnelApi])
       await process?.stop();

@@ -12,6 +12,7 @@ import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-ap
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
 import { InjectStore } from '../store/store.module';
 import {
+  ClientSet,
   CommandError,
   FirewallReconciler,
   ForwardBarrier,
@@ -74,6 +75,7 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     const reconciler = new FirewallReconciler({
       settings: this.config.firewallSettings,
       iptables,
+      clientSet: new ClientSet(this.runner),
       barrier: new ForwardBarrier(this.runner, this.config.firewallSettings),
       loadState: async () => relayState(cache.state(), this.config.firewallSettings),
       logger: this.logger,

@@ -1,5 +1,6 @@
 import {
   applyRestore,
+  clientSetMembers,
   desiredRuleset,
   parseSave,
   planSync,
@@ -8,6 +9,7 @@ import {
   type FirewallState,
   type SavedRuleset,
 } from '@tunnelgate/firewall';
+import type { ClientSet } from './client-set';
 import type { ForwardBarrier } from './forward-barrier';
 import type { Iptables } from './iptables';
 
@@ -31,6 +33,8 @@ export interface SyncObserver {
 export interface ReconcilerOptions {
   settings: FirewallSettings;
   iptables: Iptables;
+  /** The kernel set of client addresses that the REDIRECT rule matches. */
+  clientSet: ClientSet;
   /** The nftables barrier, checked and repaired with every full read. */
   barrier?: ForwardBarrier;
   /** The desired state, read fresh for every sync: the store is the truth. */
@@ -194,6 +198,9 @@ export class FirewallReconciler {
       this.options.logger.warn({ message: 'forward barrier was missing or changed: restored' });
     const state = await this.options.loadState();
     const desired = desiredRuleset(state, this.options.settings);
+    // Before the rules: the REDIRECT rule names the set, which must exist when it is written.
+    const members = clientSetMembers(state.sessions);
+    const setEdits = await this.options.clientSet.sync(members, full);
     let changedChains = 0;
     const rulesByChain = new Map<string, number>();
     for (const family of FAMILIES) {
@@ -233,6 +240,12 @@ export class FirewallReconciler {
       });
     }
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    this.options.observer?.synced({ durationMs, changedChains, rulesByChain });
+    rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, members.length);
+    if (setEdits > 0) this.options.logger.log({ message: 'client set synced', edits: setEdits });
+    this.options.observer?.synced({
+      durationMs,
+      changedChains: changedChains + setEdits,
+      rulesByChain,
+    });
   }
 }

@@ -1,11 +1,12 @@
-import { parseSave, planSync, type Family } from '@tunnelgate/firewall';
+import { CLIENT_SET, parseSave, planSync, type Family } from '@tunnelgate/firewall';
+import { ClientSet } from './client-set';
 import type { CommandRunner } from './command-runner';
 import { removeForwardBarrier } from './forward-barrier';
 import type { Iptables } from './iptables';
 
 /**
- * Removes every chain and rule tunnelgate owns (jumps, TG- chains) and its nftables barrier,
- * leaving others' alone.
+ * Removes every chain and rule tunnelgate owns (jumps, TG- chains), its client set and its
+ * nftables barrier, leaving others' alone.
  */
 export async function teardownFirewall(
   iptables: Iptables,
@@ -21,5 +22,7 @@ export async function teardownFirewall(
     ];
   }
   await removeForwardBarrier(runner);
+  // Last: a set cannot go while a rule still names it.
+  if (await new ClientSet(runner).destroy()) removed.ipv4.push(`set ${CLIENT_SET}`);
   return removed;
 }

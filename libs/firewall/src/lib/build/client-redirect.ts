@@ -1,20 +1,32 @@
 import type { ClientSession } from '@tunnelgate/sessions';
 import type { FirewallSettings } from '../model/firewall-settings';
-import { clientBucketChain, tag } from '../model/naming';
+import { CHAINS, CLIENT_SET, tag } from '../model/naming';
 import type { Rule } from '../model/rule';
 
 export type RedirectedSession = Pick<ClientSession, 'id' | 'vpnIp'>;
 
-/** One OpenVPN client's TCP, matched by its VPN IP on the customer tun, to the transparent port. */
-export function clientRedirect(session: RedirectedSession, settings: FirewallSettings): Rule {
+/**
+ * OpenVPN clients' TCP, matched by source in the client set on the customer tun, to the
+ * transparent port: one rule for every client, however many.
+ */
+export function clientRedirect(settings: FirewallSettings): Rule {
   return {
-    chain: clientBucketChain(session.vpnIp),
+    chain: CHAINS.clients,
     match: {
-      source: `${session.vpnIp}/32`,
       inInterface: settings.customerInterface,
       protocol: 'tcp',
+      sourceSet: CLIENT_SET,
     },
     target: { kind: 'REDIRECT', toPort: settings.transparentPort },
-    comment: tag('session', session.id),
+    comment: tag('clients', CLIENT_SET),
   };
+}
+
+function ipKey(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** The client set's members: every active session's VPN IP, once, in address order. */
+export function clientSetMembers(sessions: readonly RedirectedSession[]): string[] {
+  return [...new Set(sessions.map((session) => session.vpnIp))].sort((a, b) => ipKey(a) - ipKey(b));
 }

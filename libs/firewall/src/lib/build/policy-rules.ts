@@ -22,7 +22,7 @@ export function natPreroutingRules(settings: FirewallSettings): Rule[] {
   ];
 }
 
-/** nat TG-CLIENTS, before the per-bucket jumps: DNS, then relay-local destinations untouched. */
+/** nat TG-CLIENTS, before the client-set REDIRECT: DNS, then relay-local destinations untouched. */
 export function clientHeadRules(settings: FirewallSettings): Rule[] {
   const dns: Rule[] =
     settings.customerDns.kind === 'redirect'

@@ -12,18 +12,10 @@ export const CHAINS = {
 } as const;
 
 /**
- * Client REDIRECT rules live in one chain per /24 of VPN IPs, reached from TG-CLIENTS by one
- * jump each: a client's connect rewrites its bucket (at most 256 rules), never all 10,000.
+ * The kernel set (ipset `hash:ip`) of OpenVPN clients' VPN IPs: their REDIRECT is one rule over
+ * it, so a connect or disconnect adds or removes one member, never edits a chain.
  */
-export function clientBucketChain(vpnIp: string): string {
-  const [a, b, c] = vpnIp.split('.');
-  return `TG-C-${a}-${b}-${c}`;
-}
-
-export function bucketCidr(vpnIp: string): string {
-  const [a, b, c] = vpnIp.split('.');
-  return `${a}.${b}.${c}.0/24`;
-}
+export const CLIENT_SET = 'tg-clients';
 
 export function tag(owner: string, key: string): string {
   return `${COMMENT_PREFIX}${owner}:${key}`;

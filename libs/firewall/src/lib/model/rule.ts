@@ -12,6 +12,8 @@ export interface Match {
   inInterface?: string;
   protocol?: Protocol;
   destinationPort?: number;
+  /** `-m set --match-set <name> src`: the source address is a member of that kernel set. */
+  sourceSet?: string;
   /** `-m addrtype --dst-type LOCAL`: addressed to one of the relay's own addresses. */
   destinationIsLocal?: boolean;
   ctstate?: CtState[];

@@ -39,6 +39,10 @@ export function parseRule(line: string): Rule {
       case '--dport':
         match.destinationPort = Number(next());
         break;
+      case '--match-set':
+        match.sourceSet = next();
+        if (next() !== 'src') throw fail('only --match-set <set> src is traced');
+        break;
       case '--dst-type':
         if (next() !== 'LOCAL') throw fail('only --dst-type LOCAL is traced');
         match.destinationIsLocal = true;

@@ -11,7 +11,7 @@ export interface SyncPlan {
   rewrittenChains: string[];
   /** Our chains it edits in place, a few -D / -I lines (a client's connect or disconnect). */
   editedChains: string[];
-  /** Our chains it deletes: strays of an earlier run or buckets left empty. */
+  /** Our chains it deletes: strays of an earlier run (or release). */
   deletedChains: string[];
   /** Kernel chains whose jump it (re)inserts at position 1. */
   fixedJumps: string[];

@@ -44,6 +44,7 @@ export function renderRuleSpec(rule: Omit<Rule, 'chain'>): string {
       throw new FirewallError('INVALID_RULE', 'a destination port needs a protocol');
     parts.push('-m', match.protocol, '--dport', String(match.destinationPort));
   }
+  if (match.sourceSet) parts.push('-m', 'set', '--match-set', match.sourceSet, 'src');
   if (match.destinationIsLocal) parts.push('-m', 'addrtype', '--dst-type', 'LOCAL');
   if (match.ctstate?.length) {
     const states = CT_ORDER.filter((s) => match.ctstate?.includes(s));

@@ -18,8 +18,12 @@ export interface TracedPacket {
  * `REJECT tcp-reset`, `ACCEPT (local)` (delivered to the relay), `ACCEPT (forwarded)`. */
 export type Verdict = string;
 
+/** Kernel sets by name (ipset), with their members, for rules that match on one. */
+export type KernelSets = Readonly<Record<string, readonly string[]>>;
+
 interface ChainWalk {
   rules: Map<string, Rule[]>;
+  sets: KernelSets;
   packet: TracedPacket & { ctstate: CtState[] };
   steps: string[];
 }
@@ -45,6 +49,7 @@ function matches(rule: Rule, walk: ChainWalk): boolean {
   if (match.protocol && match.protocol !== p.protocol) return false;
   if (match.destinationPort !== undefined && match.destinationPort !== p.destinationPort)
     return false;
+  if (match.sourceSet && !walk.sets[match.sourceSet]?.includes(p.source)) return false;
   if (match.destinationIsLocal && !p.localAddresses.some((a) => a === p.destination)) return false;
   if (match.ctstate && !match.ctstate.some((s) => p.ctstate.includes(s))) return false;
   return true;
@@ -75,18 +80,21 @@ function tableRules(saved: SavedRuleset, table: string): Map<string, Rule[]> {
 
 /**
  * Follows a new connection's first packet through nat PREROUTING, then filter INPUT (for the
- * relay) or FORWARD (for elsewhere), the way the kernel does, over an `iptables-save` ruleset:
- * the kube-proxy way of proving what rules do without sending a packet.
+ * relay) or FORWARD (for elsewhere), the way the kernel does, over an `iptables-save` ruleset and
+ * the kernel sets its rules match on: the kube-proxy way of proving what rules do without
+ * sending a packet.
  */
 export function tracePacket(
   ruleset: SavedRuleset | string,
   packet: TracedPacket,
   family: Family = 'ipv4',
+  sets: KernelSets = {},
 ): { verdict: Verdict; steps: string[] } {
   const saved = typeof ruleset === 'string' ? parseSave(ruleset) : ruleset;
   const steps: string[] = [];
   const walk: ChainWalk = {
     rules: tableRules(saved, 'nat'),
+    sets,
     packet: { ...packet, ctstate: ['NEW'] },
     steps,
   };
