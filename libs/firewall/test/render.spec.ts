@@ -2,7 +2,7 @@ import { clientSetMembers, desiredRuleset, renderRestore } from '../src';
 import { device, settings } from './fixtures';
 
 describe('rendered rules (golden)', () => {
-  it("puts sessions' addresses in the client set, once each, in address order", () => {
+  it("puts sessions' addresses in the client set, once each", () => {
     expect(
       clientSetMembers([
         { id: 'ses-b', vpnIp: '10.9.1.7' },
@@ -10,7 +10,7 @@ describe('rendered rules (golden)', () => {
         { id: 'ses-c', vpnIp: '10.9.0.10' },
         { id: 'ses-replaced', vpnIp: '10.9.0.6' },
       ]),
-    ).toEqual(['10.9.0.6', '10.9.0.10', '10.9.1.7']);
+    ).toEqual(new Set(['10.9.0.6', '10.9.0.10', '10.9.1.7']));
   });
 
   it('renders sessions, devices and the fixed policy as iptables-restore input', () => {

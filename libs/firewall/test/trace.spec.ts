@@ -25,7 +25,7 @@ const v6 = renderSave(
 );
 
 /** The kernel sets with the rules above: the client set holds the one session's address. */
-const sets = { [CLIENT_SET]: clientSetMembers([{ id: 'ses-1', vpnIp: '10.9.0.6' }]) };
+const sets = { [CLIENT_SET]: [...clientSetMembers([{ id: 'ses-1', vpnIp: '10.9.0.6' }])] };
 
 const local = [RELAY_PUBLIC_IP, RELAY_TUN_IP, '192.168.255.1'];
 const packet = (p: Partial<TracedPacket>): TracedPacket => ({

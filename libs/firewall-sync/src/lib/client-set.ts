@@ -8,7 +8,7 @@ import type { CommandRunner } from './command-runner';
  * between full reads, and drops the copy on any failure.
  */
 export class ClientSet {
-  private members: Set<string> | undefined;
+  private members: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly runner: CommandRunner,
@@ -16,10 +16,9 @@ export class ClientSet {
   ) {}
 
   /** Brings the kernel's members to `want`; a full sync reads them first. Returns the edits. */
-  async sync(want: readonly string[], full: boolean): Promise<number> {
+  async sync(wanted: ReadonlySet<string>, full: boolean): Promise<number> {
     if (full || !this.members) await this.read();
     const have = this.members ?? new Set<string>();
-    const wanted = new Set(want);
     const lines: string[] = [];
     for (const address of wanted) if (!have.has(address)) lines.push(`add ${this.name} ${address}`);
     for (const address of have) if (!wanted.has(address)) lines.push(`del ${this.name} ${address}`);
@@ -30,7 +29,7 @@ export class ClientSet {
       this.members = undefined;
       throw error;
     }
-    this.members = wanted;
+    this.members = new Set(wanted);
     return lines.length;
   }
 

@@ -240,7 +240,7 @@ export class FirewallReconciler {
       });
     }
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, members.length);
+    rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, members.size);
     if (setEdits > 0) this.options.logger.log({ message: 'client set synced', edits: setEdits });
     this.options.observer?.synced({
       durationMs,

@@ -22,11 +22,11 @@ export function clientRedirect(settings: FirewallSettings): Rule {
   };
 }
 
-function ipKey(ip: string): number {
-  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-/** The client set's members: every active session's VPN IP, once, in address order. */
-export function clientSetMembers(sessions: readonly RedirectedSession[]): string[] {
-  return [...new Set(sessions.map((session) => session.vpnIp))].sort((a, b) => ipKey(a) - ipKey(b));
+/**
+ * The client set's members: every active session's VPN IP, once. A set, in no particular order:
+ * this runs on every sync over every session, and sorting 10,000 addresses cost more than the
+ * rest of a connect's sync.
+ */
+export function clientSetMembers(sessions: readonly RedirectedSession[]): ReadonlySet<string> {
+  return new Set(sessions.map((session) => session.vpnIp));
 }
