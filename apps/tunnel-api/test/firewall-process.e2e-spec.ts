@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aDevice, anAccount, aSession } from '@tunnelgate/sessions/testing';
 import { SqliteStore } from '@tunnelgate/store';
-import { describeAsRoot, Netns, ownedLines } from '@tunnelgate/netns-testing';
+import { describeAsRoot, ipsetMembers, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
 const T = '2026-01-01T00:00:00.000Z';
@@ -68,12 +68,7 @@ describeAsRoot('tunnel-api process owning the firewall of its namespace', () => 
   const rules = () =>
     ownedLines(ns.exec('iptables-save', []), /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$)/);
   /** The client set's members: the addresses the one REDIRECT rule sends to the gateway. */
-  const redirected = () =>
-    ns
-      .exec('ipset', ['save', 'tg-clients'])
-      .split('\n')
-      .filter((line) => line.startsWith('add '))
-      .map((line) => line.split(' ')[2]);
+  const redirected = () => ipsetMembers(ns, 'tg-clients');
 
   beforeAll(async () => {
     ns = new Netns();

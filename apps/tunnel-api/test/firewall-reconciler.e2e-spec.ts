@@ -7,7 +7,7 @@ import {
   type FirewallState,
 } from '@tunnelgate/firewall';
 import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
-import { describeAsRoot, Netns, ownedLines } from '@tunnelgate/netns-testing';
+import { describeAsRoot, ipsetMembers, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -25,12 +25,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     ownedLines(text, /^(TG-|PREROUTING$|POSTROUTING$|FORWARD$|INPUT$|OUTPUT$)/);
 
   /** The client set's members, as the kernel has them. */
-  const members = () =>
-    ns
-      .exec('ipset', ['save', 'tg-clients'])
-      .split('\n')
-      .filter((line) => line.startsWith('add '))
-      .map((line) => line.split(' ')[2] ?? '');
+  const members = () => ipsetMembers(ns, 'tg-clients');
 
   beforeEach(async () => {
     ns = new Netns();

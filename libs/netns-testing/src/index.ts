@@ -6,3 +6,4 @@ export { ownedLines } from './lib/owned-lines';
 export { makeOpenvpnPki, selfSigned } from './lib/pki';
 export { freePort } from './lib/free-port';
 export { waitFor } from './lib/wait-for';
+export { ipsetMembers } from './lib/ipset-members';

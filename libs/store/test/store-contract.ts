@@ -417,6 +417,24 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(await store.changes.currentRevision()).toBe(start + 5);
       });
 
+      it('sends a watcher ahead of the store to a snapshot: the store was restored or came back empty', async () => {
+        await store.devices.put(aDevice({ id: 'd1' }));
+        await store.devices.update('d1', { status: 'offline' });
+        const seen = await store.changes.currentRevision();
+        // The same data, come back empty: a fresh store stands for it.
+        const empty = await harness.open();
+        others.push(empty);
+        await expect(empty.changes.since(seen, 10)).rejects.toMatchObject({
+          code: 'REVISION_COMPACTED',
+          message: expect.stringContaining('ahead of the store'),
+        });
+        const ended = await new Promise<Error>((resolve) => {
+          const watch = empty.changes.watch(seen, () => undefined, resolve);
+          setTimeout(() => void watch.stop(), 5000).unref();
+        });
+        expect(isStoreError(ended, 'REVISION_COMPACTED')).toBe(true);
+      });
+
       it('resumes after a revision, replaying only what came after it', async () => {
         await store.devices.put(aDevice({ id: 'd1' }));
         const mark = await store.changes.currentRevision();

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonCurlArgs, makeOpenvpnPki, waitFor } from '@tunnelgate/netns-testing';
+import { ipsetMembers, jsonCurlArgs, makeOpenvpnPki, waitFor } from '@tunnelgate/netns-testing';
 import { LabProcess } from './lab-process';
 import { LAB, type Topology } from './topology';
 
@@ -174,11 +174,7 @@ export class RelayNode {
 
   /** The VPN IPs in the client set, which the one REDIRECT rule sends to the gateway. */
   redirectedIps(): string[] {
-    return this.topology.relay
-      .exec('ipset', ['save', 'tg-clients'])
-      .split('\n')
-      .filter((line) => line.startsWith('add '))
-      .map((line) => line.split(' ')[2] ?? '');
+    return ipsetMembers(this.topology.relay, 'tg-clients');
   }
 
   async stop(): Promise<void> {

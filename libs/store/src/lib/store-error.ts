@@ -19,6 +19,19 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * A watcher's revision beyond the store's newest: the store was restored from an older backup,
+ * or came back empty (a Redis restart without persistence, a failover to an empty replica).
+ * Its changes since are not the ones the watcher missed: it must take a snapshot, as after a
+ * trim.
+ */
+export function aheadOfStore(after: number, head: number): StoreError {
+  return new StoreError(
+    'REVISION_COMPACTED',
+    `revision ${after} is ahead of the store (at ${head}): it was restored or came back empty; take a snapshot`,
+  );
+}
+
 export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {
   return error instanceof StoreError && (code === undefined || error.code === code);
 }

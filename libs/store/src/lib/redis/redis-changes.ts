@@ -3,7 +3,7 @@ import type { Change } from '@tunnelgate/sessions';
 import { ChangeNotifier } from '../change-notifier';
 import { runWatch } from '../change-watch';
 import type { ChangeFeed, ChangeListener, Watch } from '../store';
-import { StoreError } from '../store-error';
+import { aheadOfStore, StoreError } from '../store-error';
 import type { RedisKeys } from './redis-keys';
 
 /** A missed pub/sub message (reconnect) delays a watcher by at most this much. */
@@ -39,6 +39,7 @@ export class RedisChanges implements ChangeFeed {
     // The head is read before the range: every change up to it had committed, so if the range
     // then misses any of them they were trimmed. (Read after, a write in between looks like a gap.)
     const head = await this.currentRevision();
+    if (after > head) throw aheadOfStore(after, head);
     const entries = (await this.redis.xrange(
       this.keys.changes(),
       `(${after}-0`,

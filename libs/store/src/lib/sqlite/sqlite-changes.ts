@@ -1,7 +1,7 @@
 import type { Change } from '@tunnelgate/sessions';
 import { runWatch } from '../change-watch';
 import type { ChangeFeed, ChangeListener, Watch } from '../store';
-import { StoreError } from '../store-error';
+import { aheadOfStore, StoreError } from '../store-error';
 import type { SqliteContext } from './sqlite-context';
 
 interface ChangeRow {
@@ -38,6 +38,8 @@ export class SqliteChanges implements ChangeFeed {
   }
 
   async since(after: number, limit: number): Promise<Change[]> {
+    const head = await this.currentRevision();
+    if (after > head) throw aheadOfStore(after, head);
     const oldest = this.oldest.get()?.revision ?? null;
     if (oldest !== null && after < oldest - 1) {
       throw new StoreError(
