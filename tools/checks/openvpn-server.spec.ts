@@ -21,7 +21,12 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
 
   const hook = join(ROOT, 'dist/apps/hook-cli/main.js');
 
-  function renderWithHook(proto: 'udp' | 'tcp', dev: string, subnet: string): string {
+  function renderWithHook(
+    proto: 'udp' | 'tcp',
+    dev: string,
+    subnet: string,
+    control?: 'script' | 'management',
+  ): string {
     const file = join(dir, `${dev}.conf`);
     const env = {
       PATH: process.env['PATH'],
@@ -35,6 +40,7 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
       TUNNELGATE_OPENVPN_KEY_FILE: join(dir, 'server.key'),
       TUNNELGATE_API_TOKEN_FILE: join(dir, 'token'),
       TUNNELGATE_OPENVPN_RUN_DIR: dir,
+      ...(control && { TUNNELGATE_OPENVPN_CONTROL: control }),
     };
     writeFileSync(file, execFileSync(hook, ['server-config'], { env }));
     return file;
@@ -73,7 +79,7 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
 
   it('hook-cli server-config renders a config OpenVPN starts with no option errors, dropping privileges', async () => {
     makeOpenvpnPki(dir);
-    const file = renderWithHook('udp', 'tun0', '10.9.0.0/24');
+    const file = renderWithHook('udp', 'tun0', '10.9.0.0/24', 'script');
     expect(readFileSync(file, 'utf8')).toContain(
       `client-connect "${process.execPath} ${hook} client-connect"`,
     );
@@ -88,7 +94,11 @@ describeAsRoot('deployments/openvpn/server.conf.template', () => {
   }, 30_000);
 
   it('the TCP fallback listener starts beside the UDP one, on its own device and subnet', async () => {
-    const udp = await startOpenvpn(renderWithHook('udp', 'tun0', '10.9.0.0/24'));
+    // The default: management mode (clients wait for `hook-cli manage`; OpenVPN starts alone).
+    const udpFile = renderWithHook('udp', 'tun0', '10.9.0.0/24');
+    expect(readFileSync(udpFile, 'utf8')).toContain('management-client-auth');
+    expect(readFileSync(udpFile, 'utf8')).not.toContain('client-connect');
+    const udp = await startOpenvpn(udpFile);
     try {
       const tcp = await startOpenvpn(renderWithHook('tcp', 'tun1', '10.9.1.0/24'));
       try {

@@ -92,7 +92,7 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
     );
   }
 
-  function startClient(username: string, password: string): Watched {
+  function startClient(username: string, password: string, extra: string[] = []): Watched {
     const credentials = join(dir, `${username}-${clients.length}.creds`);
     writeFileSync(credentials, `${username}\n${password}\n`, { mode: 0o600 });
     const client = new Watched(
@@ -120,6 +120,7 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
         // Each client in the one namespace needs its own tun; the pushed routes are not wanted.
         '--route-nopull',
         '--ifconfig-noexec',
+        ...extra,
       ]),
     );
     clients.push(client);
@@ -277,4 +278,39 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
     expect(manager.output).toMatch(/closing a session OpenVPN does not have/);
     await alice.stop('SIGKILL');
   }, 40_000);
+
+  it('checks the password again at a renegotiation, and cuts off a client whose password changed', async () => {
+    // These clients renegotiate their TLS key 3 s in; OpenVPN asks the manager again (REAUTH).
+    const alice = startClient('alice', PASSWORD, ['--reneg-sec', '3']);
+    const bob = startClient('bob', PASSWORD, ['--reneg-sec', '3']);
+    await alice.waitFor(/Initialization Sequence Completed/, 'alice connected', 200);
+    await bob.waitFor(/Initialization Sequence Completed/, 'bob connected', 200);
+    // Bob's password changes before his renegotiation: his client offers the old one (it
+    // cached it), and is refused; alice's is checked and passes.
+    const newPassword = 'a new password for bob';
+    expect(
+      (await call('PUT', `/v1/accounts/${accountIds['bob']}/password`, { password: newPassword }))
+        .status,
+    ).toBe(200);
+    await manager.waitFor(
+      /"hook":"reauth","outcome":"admitted","client":"alice"/,
+      "alice's renegotiation checked",
+      100,
+    );
+    await manager.waitFor(
+      /"hook":"reauth","outcome":"rejected","client":"bob"/,
+      "bob's renegotiation refused",
+      100,
+    );
+    await waitFor(
+      async () => !(await activeSessions()).some((s) => s.username === 'bob'),
+      "bob's session closed",
+      100,
+    );
+    expect(alice.child.exitCode).toBeNull();
+    expect((await activeSessions()).map((s) => s.username)).toEqual(['alice']);
+    await alice.stop('SIGKILL');
+    await bob.stop('SIGKILL');
+    await call('PUT', `/v1/accounts/${accountIds['bob']}/password`, { password: PASSWORD });
+  }, 60_000);
 });

@@ -214,10 +214,18 @@ export class ClientManager {
     const request = openvpnAuthRequestSchema.safeParse(credentials);
     if (!request.success)
       return this.deny(event, 'malformed credentials', 'malformed credentials', started);
-    const { outcome } = await this.call(API_ROUTES.openvpnAuth, request.data);
+    const { outcome, attempts } = await this.call(API_ROUTES.openvpnAuth, request.data);
     if (outcome.kind !== 'ok')
-      return this.deny(event, describe(outcome), clientReason(outcome), started);
+      return this.deny(event, describe(outcome), clientReason(outcome), started, attempts);
     this.send(clientAuth(event.cid, event.kid, []));
+    this.log({
+      level: 'info',
+      hook: 'reauth',
+      outcome: 'admitted',
+      client: request.data.username,
+      attempts,
+      elapsedMs: Date.now() - started,
+    });
   }
 
   private async release(event: Disconnect): Promise<void> {

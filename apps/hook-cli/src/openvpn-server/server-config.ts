@@ -42,7 +42,9 @@ export const serverConfigSchema = z.object({
   TUNNELGATE_OPENVPN_USER: name('nobody'),
   TUNNELGATE_OPENVPN_GROUP: name('nogroup'),
   TUNNELGATE_OPENVPN_RUN_DIR: z._default(requiredPath(), '/run/openvpn'),
-  TUNNELGATE_OPENVPN_CONTROL: enumField(['script', 'management'] as const, 'script'),
+  // Management is the default (issue 18): no process per client, sessions reconciled with
+  // OpenVPN's own list; `script` is kept for small setups without a manager process.
+  TUNNELGATE_OPENVPN_CONTROL: enumField(['script', 'management'] as const, 'management'),
 });
 
 /** The lines that decide who admits clients: the scripts, or the manager on the socket. */
