@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { aDevice, aSession } from '@tunnelgate/sessions/testing';
 import { SqliteStore } from '@tunnelgate/store';
+import { waitFor } from '@tunnelgate/netns-testing';
 import { RelayStateCache } from './relay-state-cache';
 
 describe('RelayStateCache, on a real SQLite store', () => {
@@ -81,5 +82,37 @@ describe('RelayStateCache, on a real SQLite store', () => {
     await store.sessions.create(aSession({ id: 's3', vpnIp: '10.9.0.4' }));
     await cache.caughtUp();
     expect(ids().sessions).toEqual(['s3']);
+  });
+
+  it('waits for a store that cannot answer at start, refusing to give a state meanwhile', async () => {
+    cache.stop();
+    let down = true;
+    // The store down at boot: its listing fails until it is back.
+    const flaky = {
+      ...store,
+      changes: store.changes,
+      devices: store.devices,
+      sessions: {
+        ...store.sessions,
+        listActive: (...args: Parameters<typeof store.sessions.listActive>) =>
+          down
+            ? Promise.reject(new Error('store unavailable'))
+            : store.sessions.listActive(...args),
+      },
+    } as unknown as SqliteStore;
+    const waiting = new RelayStateCache(flaky, () => changes++, { warn: (m) => warnings.push(m) });
+    await waiting.start();
+    expect(() => waiting.state()).toThrow('not been listed');
+    down = false;
+    const listed = async () => {
+      try {
+        return waiting.state().sessions.length === 1;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(listed, 'the listing once the store is back', 30);
+    expect(waiting.state().sessions).toEqual([{ id: 's1', vpnIp: '10.9.0.2' }]);
+    waiting.stop();
   });
 });

@@ -23,6 +23,7 @@ export class RelayStateCache {
   private watch: Watch | undefined;
   private stopped = false;
   private listing: Promise<void> | undefined;
+  private listed = false;
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
 
   constructor(
@@ -32,9 +33,14 @@ export class RelayStateCache {
     private readonly logger: CacheLogger,
   ) {}
 
+  /**
+   * Lists the store; a store that cannot answer yet (down at boot) is listed again every second
+   * meanwhile, and `state()` refuses until then, so syncs fail (and are retried) rather than
+   * empty the kernel.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.relist();
+    await this.relist().catch((error: Error) => this.listLater(error));
   }
 
   stop(): void {
@@ -44,6 +50,7 @@ export class RelayStateCache {
   }
 
   state(): FirewallState {
+    if (!this.listed) throw new Error('the store has not been listed yet');
     return { sessions: [...this.sessions.values()], devices: [...this.devices.values()] };
   }
 
@@ -97,6 +104,7 @@ export class RelayStateCache {
     for (const device of devices)
       if (device.status === 'online') this.devices.set(device.id, pickDevice(device));
     this.revision = revision;
+    this.listed = true;
     this.release();
     this.changed();
     if (!this.stopped) this.watchFrom(revision);
@@ -109,12 +117,21 @@ export class RelayStateCache {
       (error) => {
         if (this.stopped) return;
         this.logger.warn({ message: 'store watch ended; listing again', error: error.message });
-        void this.relist().catch((failure: Error) => {
-          this.logger.warn({ message: 'listing the store failed', error: failure.message });
-          setTimeout(() => void this.relist().catch(() => undefined), 1000).unref();
-        });
+        void this.relist().catch((failure: Error) => this.listLater(failure));
       },
     );
+  }
+
+  private listLater(error: Error): void {
+    if (this.stopped) return;
+    this.logger.warn({
+      message: 'listing the store failed; again in a second',
+      error: error.message,
+    });
+    setTimeout(
+      () => void this.relist().catch((failure: Error) => this.listLater(failure)),
+      1000,
+    ).unref();
   }
 
   private apply(change: Change): void {
