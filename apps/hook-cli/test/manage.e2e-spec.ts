@@ -8,6 +8,7 @@ import {
   link,
   makeOpenvpnPki,
   Netns,
+  openvpnClientArgs,
   waitFor,
 } from '@tunnelgate/netns-testing';
 import { HOOK } from './run-hook-process';
@@ -97,29 +98,10 @@ describeAsRoot('hook-cli manage, in front of a real OpenVPN server', () => {
     writeFileSync(credentials, `${username}\n${password}\n`, { mode: 0o600 });
     const client = new Watched(
       customers.spawn('openvpn', [
-        '--client',
-        '--dev',
-        'tun',
-        '--proto',
-        'udp',
-        '--remote',
-        '192.0.2.1',
-        '1194',
-        '--ca',
-        join(dir, 'ca.crt'),
-        '--remote-cert-tls',
-        'server',
-        '--auth-user-pass',
-        credentials,
-        '--nobind',
+        ...openvpnClientArgs({ remote: '192.0.2.1', ca: join(dir, 'ca.crt'), credentials }),
         // A leaving client tells the server at once (as the customers' profile asks).
         '--explicit-exit-notify',
         '1',
-        '--verb',
-        '3',
-        // Each client in the one namespace needs its own tun; the pushed routes are not wanted.
-        '--route-nopull',
-        '--ifconfig-noexec',
         ...extra,
       ]),
     );

@@ -7,3 +7,4 @@ export { makeOpenvpnPki, selfSigned } from './lib/pki';
 export { freePort } from './lib/free-port';
 export { waitFor } from './lib/wait-for';
 export { ipsetMembers } from './lib/ipset-members';
+export { openvpnClientArgs } from './lib/openvpn-client-args';

@@ -5,7 +5,14 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { link, makeOpenvpnPki, Netns, waitFor } from '@tunnelgate/netns-testing';
+import {
+  jsonCurlArgs,
+  link,
+  makeOpenvpnPki,
+  Netns,
+  openvpnClientArgs,
+  waitFor,
+} from '@tunnelgate/netns-testing';
 
 const ROOT = join(__dirname, '../../..');
 const HOOK = join(ROOT, 'dist/apps/hook-cli/main.js');
@@ -70,17 +77,8 @@ export async function storm(mode: Mode, clients: number, options: StormOptions =
     );
     const api = (method: string, path: string, body?: unknown) =>
       JSON.parse(
-        relay.exec('curl', [
-          '-s',
-          '-X',
-          method,
-          '-H',
-          `authorization: Bearer ${TOKEN}`,
-          ...(body === undefined
-            ? []
-            : ['-H', 'content-type: application/json', '-d', JSON.stringify(body)]),
-          `http://127.0.0.1:8081${path}`,
-        ]) || 'null',
+        relay.exec('curl', jsonCurlArgs(method, `http://127.0.0.1:8081${path}`, TOKEN, body)) ||
+          'null',
       ) as unknown;
     await waitFor(async () => {
       try {
@@ -124,29 +122,17 @@ export async function storm(mode: Mode, clients: number, options: StormOptions =
     const client = (ns: Netns, remote: string, i: number, configured: boolean) => {
       const credentials = join(dir, `c${i}.creds`);
       writeFileSync(credentials, `c${i}\n${PASSWORD}\n`, { mode: 0o600 });
-      return spawnIn(ns, 'openvpn', [
-        '--client',
-        '--dev',
-        configured ? 'tun0' : `tun${i}`,
-        '--dev-type',
-        'tun',
-        '--proto',
-        'udp',
-        '--remote',
-        remote,
-        '1194',
-        '--ca',
-        join(dir, 'ca.crt'),
-        '--remote-cert-tls',
-        'server',
-        '--auth-user-pass',
-        credentials,
-        '--nobind',
-        '--route-nopull',
-        ...(configured ? [] : ['--ifconfig-noexec']),
-        '--verb',
-        '3',
-      ]);
+      return spawnIn(
+        ns,
+        'openvpn',
+        openvpnClientArgs({
+          remote,
+          ca: join(dir, 'ca.crt'),
+          credentials,
+          dev: configured ? 'tun0' : `tun${i}`,
+          configureTun: configured,
+        }),
+      );
     };
     const up = (out: Output) => out.text.includes('Initialization Sequence Completed');
     const first = client(steady, '192.0.2.1', 0, true);

@@ -29,7 +29,8 @@ export interface UsageMeterOptions {
  */
 export class UsageMeter {
   private readonly pending = new Map<string, number>();
-  private unacknowledged: UsageReportRequest | undefined;
+  /** The report on the wire, and its bytes by account (read on every connect's quota check). */
+  private unacknowledged: { report: UsageReportRequest; bytes: Map<string, number> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private sending = false;
@@ -60,8 +61,7 @@ export class UsageMeter {
 
   /** Bytes of an account not yet in tunnel-api's total (waiting, or sent and not answered). */
   unreported(accountId: string): number {
-    const sent = this.unacknowledged?.entries.find((entry) => entry.accountId === accountId);
-    return (this.pending.get(accountId) ?? 0) + (sent?.bytes ?? 0);
+    return (this.pending.get(accountId) ?? 0) + (this.unacknowledged?.bytes.get(accountId) ?? 0);
   }
 
   sample(tunnel: Tunnel): void {
@@ -97,14 +97,18 @@ export class UsageMeter {
     this.lastFlush = Date.now();
     if (!this.unacknowledged) {
       if (this.pending.size === 0) return;
-      this.unacknowledged = {
-        id: randomUUID(),
-        reporter: this.options.reporter,
-        entries: [...this.pending].map(([accountId, bytes]) => ({ accountId, bytes })),
-      };
+      const bytes = new Map(this.pending);
       this.pending.clear();
+      this.unacknowledged = {
+        bytes,
+        report: {
+          id: randomUUID(),
+          reporter: this.options.reporter,
+          entries: [...bytes].map(([accountId, count]) => ({ accountId, bytes: count })),
+        },
+      };
     }
-    const report = this.unacknowledged;
+    const { report } = this.unacknowledged;
     try {
       const answer = await this.api.reportUsage(report);
       this.unacknowledged = undefined;
