@@ -15,6 +15,7 @@ import {
   FirewallReconciler,
   ForwardBarrier,
   Iptables,
+  syncStateOf,
   KernelCanary,
   teardownFirewall,
 } from '@tunnelgate/firewall-sync';
@@ -68,13 +69,14 @@ async function main(): Promise<void> {
       iptables,
       clientSet: new ClientSet(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
-      loadState: async () => ({
-        sessions: Array.from({ length: 1000 }, (_, i) => ({
-          id: `s${i}`,
-          vpnIp: `10.9.${i >> 7}.${(i & 0x7f) + 2}`,
-        })),
-        devices: [],
-      }),
+      loadState: async () =>
+        syncStateOf({
+          sessions: Array.from({ length: 1000 }, (_, i) => ({
+            id: `s${i}`,
+            vpnIp: `10.9.${i >> 7}.${(i & 0x7f) + 2}`,
+          })),
+          devices: [],
+        }),
       logger: quiet,
       resyncIntervalMs: 10_000,
       ...(canary && { canary: new KernelCanary(runner, iptables, true), canaryIntervalMs: 500 }),

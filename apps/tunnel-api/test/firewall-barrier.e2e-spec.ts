@@ -7,6 +7,7 @@ import {
   FirewallReconciler,
   ForwardBarrier,
   Iptables,
+  syncStateOf,
   KernelCanary,
   teardownFirewall,
 } from '@tunnelgate/firewall-sync';
@@ -64,19 +65,20 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
       iptables: await Iptables.detect(runner),
       clientSet: new ClientSet(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
-      loadState: async () => ({
-        sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
-        devices: [
-          {
-            id: 'dev-1',
-            vpnIp: '192.168.255.10',
-            httpPort: 8080,
-            socksPort: 1080,
-            udpPort: 1081,
-            basePort: 20000,
-          },
-        ],
-      }),
+      loadState: async () =>
+        syncStateOf({
+          sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
+          devices: [
+            {
+              id: 'dev-1',
+              vpnIp: '192.168.255.10',
+              httpPort: 8080,
+              socksPort: 1080,
+              udpPort: 1081,
+              basePort: 20000,
+            },
+          ],
+        }),
       logger: quiet,
       resyncIntervalMs: 3_600_000,
     };

@@ -1,7 +1,13 @@
 import { DEFAULT_FIREWALL_SETTINGS } from '@tunnelgate/firewall';
 import type { ChildProcess } from 'node:child_process';
 import { LISTEN, TCP_CONNECT, UDP_SEND, waitForLine } from './support/packet-scripts';
-import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
+import {
+  ClientSet,
+  ExecRunner,
+  FirewallReconciler,
+  Iptables,
+  syncStateOf,
+} from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -32,19 +38,20 @@ describeAsRoot('firewall with real packets between namespaces', () => {
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables: await Iptables.detect(new ExecRunner(relay.name)),
       clientSet: new ClientSet(new ExecRunner(relay.name)),
-      loadState: async () => ({
-        sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
-        devices: [
-          {
-            id: 'dev-1',
-            vpnIp: '192.168.255.10',
-            httpPort: 8080,
-            socksPort: 1080,
-            udpPort: 1081,
-            basePort: 20000,
-          },
-        ],
-      }),
+      loadState: async () =>
+        syncStateOf({
+          sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
+          devices: [
+            {
+              id: 'dev-1',
+              vpnIp: '192.168.255.10',
+              httpPort: 8080,
+              socksPort: 1080,
+              udpPort: 1081,
+              basePort: 20000,
+            },
+          ],
+        }),
       logger: quiet,
     });
     await reconciler.start();

@@ -6,7 +6,13 @@ import {
   planSync,
   type FirewallState,
 } from '@tunnelgate/firewall';
-import { ClientSet, ExecRunner, FirewallReconciler, Iptables } from '@tunnelgate/firewall-sync';
+import {
+  ClientSet,
+  ExecRunner,
+  FirewallReconciler,
+  Iptables,
+  syncStateOf,
+} from '@tunnelgate/firewall-sync';
 import { describeAsRoot, ipsetMembers, Netns, ownedLines } from '@tunnelgate/netns-testing';
 
 const settings = DEFAULT_FIREWALL_SETTINGS;
@@ -39,10 +45,12 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       settings,
       iptables,
       clientSet: new ClientSet(new ExecRunner(ns.name)),
-      loadState: async () => state,
+      loadState: async () => syncStateOf(state),
       logger: quiet,
       observer: { synced: (r) => changes.push(r.changedChains), failed: () => undefined },
       resyncIntervalMs: 3_600_000,
+      // Tests below sync the rules after every change; the hold has a test of its own.
+      minSyncPeriodMs: 0,
     });
   });
   afterEach(() => {
@@ -109,10 +117,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
 
   it('converges after an apply that died half-way (one table applied, the other not)', async () => {
     // What a kill between the nat and the filter COMMIT leaves: another state's nat half.
-    const other = desiredRuleset(
-      { sessions: [{ id: 'x', vpnIp: '10.9.3.3' }], devices: [] },
-      settings,
-    );
+    const other = desiredRuleset({ devices: [] }, settings);
     const full = planSync(other.ipv4, parseSave(save())).restore;
     ns.exec('ipset', ['create', 'tg-clients', 'hash:ip', '-exist']);
     ns.exec('iptables-restore', ['--noflush'], full.slice(0, full.indexOf('*filter')));
@@ -123,7 +128,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
         settings,
         iptables: await Iptables.detect(new ExecRunner(reference.name)),
         clientSet: new ClientSet(new ExecRunner(reference.name)),
-        loadState: async () => state,
+        loadState: async () => syncStateOf(state),
         logger: quiet,
       });
       await clean.start();
@@ -142,7 +147,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
         ...state,
         sessions: [...state.sessions, { id: `b${i}`, vpnIp: `10.9.0.${10 + i}` }],
       };
-      return reconciler.requestSync();
+      return reconciler.requestSync({ clientsOnly: true });
     });
     await Promise.all(burst);
     expect(changes.length).toBeLessThanOrEqual(2);
@@ -166,7 +171,7 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
       if (live.length > 0 && (op % 3 === 2 || live.length > 200)) live.splice(op % live.length, 1);
       else live.push({ id: `c${op}`, vpnIp: `10.9.${op % 4}.${2 + (op % 250)}` });
       state = { ...state, sessions: [...live] };
-      await reconciler.requestSync();
+      await reconciler.requestSync({ clientsOnly: true });
       if (op % 50 === 49) expect(dnat()).toBe(before);
     }
     expect(dnat()).toBe(before);
@@ -198,6 +203,42 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     }
     expect(redirect()).toBe(before);
   }, 120_000);
+
+  it('holds rule syncs to one a period, and never holds a client sync', async () => {
+    const scopes: string[] = [];
+    const held = new FirewallReconciler({
+      settings,
+      iptables,
+      clientSet: new ClientSet(new ExecRunner(ns.name)),
+      loadState: async () => syncStateOf(state),
+      logger: quiet,
+      observer: { synced: (r) => scopes.push(r.scope), failed: () => undefined },
+      resyncIntervalMs: 3_600_000,
+      minSyncPeriodMs: 2_000,
+    });
+    try {
+      await held.start();
+      // Ten device changes just after a rules sync: they wait out the period, then share one.
+      const deviceSyncs: Promise<void>[] = [];
+      for (let i = 0; i < 10; i++) {
+        state = {
+          ...state,
+          devices: [...state.devices, device(`h${i}`, `192.168.255.${40 + i}`, 30000 + 3 * i)],
+        };
+        deviceSyncs.push(held.requestSync());
+      }
+      // A connect meanwhile is not held: its address is in the set, the devices not yet.
+      state = { ...state, sessions: [...state.sessions, { id: 's2', vpnIp: '10.9.0.7' }] };
+      await held.requestSync({ clientsOnly: true });
+      expect(members()).toContain('10.9.0.7');
+      expect(ours()).not.toContain('tunnelgate:device:h0');
+      await Promise.all(deviceSyncs);
+      for (let i = 0; i < 10; i++) expect(ours()).toContain(`tunnelgate:device:h${i}:http`);
+      expect(scopes).toEqual(['full', 'clients', 'rules']);
+    } finally {
+      held.stop();
+    }
+  });
 
   it('refuses to use a client set of another type, and says what to do', async () => {
     ns.exec('ipset', ['create', 'tg-clients', 'hash:net']);

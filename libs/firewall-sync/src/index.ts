@@ -6,3 +6,5 @@ export * from './lib/forward-barrier';
 export * from './lib/kernel-canary';
 export * from './lib/relay-state-cache';
 export * from './lib/client-set';
+export * from './lib/ipset-shell';
+export * from './lib/client-addresses';

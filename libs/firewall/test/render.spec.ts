@@ -13,13 +13,9 @@ describe('rendered rules (golden)', () => {
     ).toEqual(new Set(['10.9.0.6', '10.9.0.10', '10.9.1.7']));
   });
 
-  it('renders sessions, devices and the fixed policy as iptables-restore input', () => {
+  it('renders devices and the fixed policy as iptables-restore input (sessions are set members)', () => {
     const desired = desiredRuleset(
       {
-        sessions: [
-          { id: 'ses-b', vpnIp: '10.9.1.7' },
-          { id: 'ses-a', vpnIp: '10.9.0.6' },
-        ],
         devices: [
           device('dev-2', '192.168.255.11', null),
           device('dev-1', '192.168.255.10', 20000),
@@ -76,7 +72,7 @@ describe('rendered rules (golden)', () => {
 
   it('redirects DNS to the relay resolver when configured', () => {
     const desired = desiredRuleset(
-      { sessions: [], devices: [] },
+      { devices: [] },
       { ...settings, customerDns: { kind: 'redirect', port: 5353 } },
     );
     const text = renderRestore(desired.ipv4);
@@ -91,7 +87,7 @@ describe('rendered rules (golden)', () => {
   it('refuses a comment that could break out of its quotes', () => {
     expect(() =>
       desiredRuleset(
-        { sessions: [], devices: [device('x" -j ACCEPT "', '192.168.255.10', 20000)] },
+        { devices: [device('x" -j ACCEPT "', '192.168.255.10', 20000)] },
         settings,
       ).ipv4.nat?.chains.forEach((rules) =>
         rules.forEach((r) =>

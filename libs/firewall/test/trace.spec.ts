@@ -20,7 +20,7 @@ const v4 = renderSave(
 const v6 = renderSave(
   applyRestore(
     emptyKernel(),
-    planSync(desiredRuleset({ sessions: [], devices: [] }, settings).ipv6, emptyKernel()).restore,
+    planSync(desiredRuleset({ devices: [] }, settings).ipv6, emptyKernel()).restore,
   ),
 );
 

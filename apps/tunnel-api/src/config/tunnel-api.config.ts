@@ -43,6 +43,9 @@ const schema = z.pipe(
     // How often the canary looks for tunnelgate's jumps and barrier (a flush is repaired
     // within about this long).
     TUNNELGATE_FIREWALL_CHECK_MS: intField(500, 100, 60_000),
+    // Least time between two rewrites of the rules (a burst of device changes costs one each
+    // period); connects and disconnects edit the client set and never wait for it.
+    TUNNELGATE_FIREWALL_MIN_SYNC_MS: intField(200, 0, 10_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
     TUNNELGATE_CUSTOMER_INTERFACE: z._default(
       z
@@ -107,6 +110,7 @@ const schema = z.pipe(
     firewall: env.TUNNELGATE_FIREWALL,
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
     firewallCheckMs: env.TUNNELGATE_FIREWALL_CHECK_MS,
+    firewallMinSyncMs: env.TUNNELGATE_FIREWALL_MIN_SYNC_MS,
     firewallSettings: {
       customerSubnet: env.TUNNELGATE_CUSTOMER_SUBNET,
       customerInterface: env.TUNNELGATE_CUSTOMER_INTERFACE,

@@ -9,6 +9,12 @@ export function firewallMetrics(registry: Registry): SyncObserver {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const syncs = new Counter({
+    name: 'tunnelgate_firewall_syncs_total',
+    help: 'Firewall syncs by scope: clients (the client set only), rules, full (after a kernel read).',
+    labelNames: ['scope'],
+    registers: [registry],
+  });
   const failures = new Counter({
     name: 'tunnelgate_firewall_sync_failures_total',
     help: 'Firewall syncs that failed (retried with backoff).',
@@ -31,10 +37,11 @@ export function firewallMetrics(registry: Registry): SyncObserver {
     registers: [registry],
   });
   return {
-    synced({ durationMs, rulesByChain }) {
+    synced({ scope, durationMs, rulesByChain }) {
       duration.observe(durationMs / 1000);
+      syncs.inc({ scope });
       lastSuccess.set(Date.now() / 1000);
-      rules.reset();
+      // A clients sync reports the set only; chains (a fixed list) keep their last count.
       for (const [chain, count] of rulesByChain) rules.set({ chain }, count);
     },
     failed() {

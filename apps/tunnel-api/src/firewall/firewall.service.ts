@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { relayState } from '@tunnelgate/firewall';
+import { relayScope } from '@tunnelgate/firewall';
 import type { Store } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
@@ -55,11 +55,15 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.reconciler.healthy ? 'in-sync' : 'failing';
   }
 
-  /** Resolves when the kernel holds the store's current state (immediately when off). */
-  async sync(): Promise<void> {
+  /**
+   * Resolves when the kernel holds the store's current state (immediately when off): the client
+   * set only for 'clients' (what a connect or disconnect changes, never held back), the rules
+   * too otherwise.
+   */
+  async sync(scope: 'clients' | 'all' = 'all'): Promise<void> {
     if (!this.reconciler) return;
     await this.cache?.caughtUp();
-    await this.reconciler.requestSync();
+    await this.reconciler.requestSync({ clientsOnly: scope === 'clients' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -68,8 +72,12 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
     if (!iptables) return;
     const cache = new RelayStateCache(
       this.store,
-      () => void this.reconciler?.requestSync().catch(() => undefined),
+      (what) =>
+        void this.reconciler
+          ?.requestSync({ clientsOnly: what === 'session' })
+          .catch(() => undefined),
       this.logger,
+      relayScope(this.config.firewallSettings),
     );
     this.cache = cache;
     const reconciler = new FirewallReconciler({
@@ -77,10 +85,11 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
       iptables,
       clientSet: new ClientSet(this.runner),
       barrier: new ForwardBarrier(this.runner, this.config.firewallSettings),
-      loadState: async () => relayState(cache.state(), this.config.firewallSettings),
+      loadState: async () => cache.syncState(),
       logger: this.logger,
       observer: firewallMetrics(this.metrics),
       resyncIntervalMs: this.config.firewallResyncMs,
+      minSyncPeriodMs: this.config.firewallMinSyncMs,
       canary: new KernelCanary(this.runner, iptables, true),
       canaryIntervalMs: this.config.firewallCheckMs,
     });

@@ -199,7 +199,7 @@ export class OpenvpnService {
       bytesIn: request.bytesReceived,
       bytesOut: request.bytesSent,
     });
-    await this.firewall.sync().catch((error: Error) =>
+    await this.firewall.sync('clients').catch((error: Error) =>
       this.logger.warn({
         message: 'firewall sync after disconnect failed; the retry will remove the rule',
         error: error.message,
@@ -210,7 +210,7 @@ export class OpenvpnService {
 
   private async syncOrFail(sessionId: string): Promise<void> {
     try {
-      await this.firewall.sync();
+      await this.firewall.sync('clients');
     } catch (error) {
       this.logger.error({
         message: 'firewall sync failed during connect',

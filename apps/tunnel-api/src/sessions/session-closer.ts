@@ -37,7 +37,7 @@ export class SessionCloser {
   async closeWhere(filter: ActiveSessionFilter, reason: SessionCloseReason): Promise<number> {
     const sessions = await this.store.sessions.listActive(filter);
     for (const session of sessions) await this.close(session, reason);
-    if (sessions.length > 0) await this.firewall.sync();
+    if (sessions.length > 0) await this.firewall.sync('clients');
     return sessions.length;
   }
 }

@@ -60,7 +60,7 @@ export class SessionsController {
     const session = await this.get(id);
     if (session.state !== 'active') return session;
     const closed = await this.closer.close(session, 'kicked');
-    await this.firewall.sync();
+    await this.firewall.sync('clients');
     return closed;
   }
 }

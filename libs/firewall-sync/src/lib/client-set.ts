@@ -1,36 +1,62 @@
 import { CLIENT_SET } from '@tunnelgate/firewall';
+import type { ClientAddressSource } from './client-addresses';
 import type { CommandRunner } from './command-runner';
+import { IpsetShell } from './ipset-shell';
+
+/** Above this many edits, one `ipset restore` beats lines to the shell. */
+const SHELL_MAX_EDITS = 256;
 
 /**
- * The client set (ipset `hash:ip`) that the one REDIRECT rule matches: kept at the desired
- * members by one `ipset restore` of adds and deletes per sync, so a connect costs one member
- * whatever the number of clients. Like the rules, it trusts its copy of the kernel's members
- * between full reads, and drops the copy on any failure.
+ * The client set (ipset `hash:ip`) that the one REDIRECT rule matches, kept at the desired
+ * members so a connect costs one member whatever the number of clients: a few edits (connects,
+ * disconnects) go to a running `ipset -`, many (a full sync after a restart) to one
+ * `ipset restore`. Like the rules, it trusts its copy of the kernel's members between full
+ * reads, and drops the copy on any failure.
  */
 export class ClientSet {
-  private members: ReadonlySet<string> | undefined;
+  /** The kernel's members as of our last read or write. */
+  private members: Set<string> | undefined;
+  private readonly shell: IpsetShell;
 
   constructor(
     private readonly runner: CommandRunner,
     readonly name = CLIENT_SET,
-  ) {}
+  ) {
+    this.shell = new IpsetShell(runner);
+  }
 
-  /** Brings the kernel's members to `want`; a full sync reads them first. Returns the edits. */
-  async sync(wanted: ReadonlySet<string>, full: boolean): Promise<number> {
+  /**
+   * Brings the kernel's members to the wanted ones and returns the edits. A full sync reads the
+   * kernel and compares every address; otherwise only the addresses touched since the last sync.
+   */
+  async sync(clients: ClientAddressSource, full: boolean): Promise<number> {
+    const touched = clients.takeTouched();
     if (full || !this.members) await this.read();
     const have = this.members ?? new Set<string>();
+    const wanted = clients.members;
+    const candidates = full || !touched ? new Set([...wanted, ...have]) : touched;
     const lines: string[] = [];
-    for (const address of wanted) if (!have.has(address)) lines.push(`add ${this.name} ${address}`);
-    for (const address of have) if (!wanted.has(address)) lines.push(`del ${this.name} ${address}`);
+    for (const address of candidates) {
+      if (wanted.has(address) === have.has(address)) continue;
+      lines.push(`${wanted.has(address) ? 'add' : 'del'} ${this.name} ${address} -exist`);
+    }
     if (lines.length === 0) return 0;
     try {
-      await this.runner.run('ipset', ['restore', '-exist'], `${lines.join('\n')}\n`);
+      if (lines.length <= SHELL_MAX_EDITS) await this.shell.run(lines);
+      else await this.runner.run('ipset', ['restore'], `${lines.join('\n')}\n`);
     } catch (error) {
       this.members = undefined;
       throw error;
     }
-    this.members = new Set(wanted);
+    for (const address of candidates)
+      if (wanted.has(address)) have.add(address);
+      else have.delete(address);
     return lines.length;
+  }
+
+  /** Ends the running `ipset -`. */
+  close(): void {
+    this.shell.close();
   }
 
   /** Removes the set (teardown, after the rule that uses it is gone). */

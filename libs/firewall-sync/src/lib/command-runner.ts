@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export interface CommandResult {
   stdout: string;
@@ -8,6 +8,8 @@ export interface CommandResult {
 /** The one seam through which tunnel-api starts processes (iptables and friends). */
 export interface CommandRunner {
   run(file: string, args: readonly string[], input?: string): Promise<CommandResult>;
+  /** Starts a long-lived process (a tool's interactive mode), in the same place `run` would. */
+  spawn(file: string, args: readonly string[]): ChildProcessWithoutNullStreams;
 }
 
 export class CommandError extends Error {
@@ -31,9 +33,7 @@ export class ExecRunner implements CommandRunner {
   ) {}
 
   run(file: string, args: readonly string[], input?: string): Promise<CommandResult> {
-    const [bin, argv] = this.netns
-      ? ['ip', ['netns', 'exec', this.netns, file, ...args]]
-      : [file, [...args]];
+    const [bin, argv] = this.commandLine(file, args);
     return new Promise((resolve, reject) => {
       const child = execFile(
         bin,
@@ -51,5 +51,14 @@ export class ExecRunner implements CommandRunner {
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(input ?? '');
     });
+  }
+
+  spawn(file: string, args: readonly string[]): ChildProcessWithoutNullStreams {
+    const [bin, argv] = this.commandLine(file, args);
+    return spawn(bin, argv, { stdio: 'pipe' });
+  }
+
+  private commandLine(file: string, args: readonly string[]): [string, string[]] {
+    return this.netns ? ['ip', ['netns', 'exec', this.netns, file, ...args]] : [file, [...args]];
   }
 }

@@ -1,14 +1,15 @@
 import {
   applyRestore,
-  clientSetMembers,
   desiredRuleset,
   parseSave,
   planSync,
   type Family,
+  type DnatDevice,
   type FirewallSettings,
   type FirewallState,
   type SavedRuleset,
 } from '@tunnelgate/firewall';
+import { ClientAddresses, type ClientAddressSource } from './client-addresses';
 import type { ClientSet } from './client-set';
 import type { ForwardBarrier } from './forward-barrier';
 import type { Iptables } from './iptables';
@@ -19,8 +20,12 @@ export interface ReconcilerLogger {
   error(message: object): void;
 }
 
+/** What a sync brought in step: the client set only, the rules too, or both after a kernel read. */
+export type SyncScope = 'clients' | 'rules' | 'full';
+
 export interface SyncObserver {
   synced(result: {
+    scope: SyncScope;
     durationMs: number;
     changedChains: number;
     rulesByChain: Map<string, number>;
@@ -30,6 +35,17 @@ export interface SyncObserver {
   drifted?(): void;
 }
 
+/** What a sync makes the kernel hold: the devices' rules and the client set's members. */
+export interface SyncState {
+  devices: readonly DnatDevice[];
+  clients: ClientAddressSource;
+}
+
+/** A state given whole (tests, benchmarks): every sync compares every client address. */
+export function syncStateOf(state: FirewallState): SyncState {
+  return { devices: state.devices, clients: ClientAddresses.of(state.sessions) };
+}
+
 export interface ReconcilerOptions {
   settings: FirewallSettings;
   iptables: Iptables;
@@ -37,8 +53,8 @@ export interface ReconcilerOptions {
   clientSet: ClientSet;
   /** The nftables barrier, checked and repaired with every full read. */
   barrier?: ForwardBarrier;
-  /** The desired state, read fresh for every sync: the store is the truth. */
-  loadState: () => Promise<FirewallState>;
+  /** The desired state, read for every sync (from memory kept by the store's feed). */
+  loadState: () => Promise<SyncState>;
   logger: ReconcilerLogger;
   observer?: SyncObserver;
   /** Full read-compare-repair period, fixed: syncs in between never postpone it. */
@@ -47,6 +63,12 @@ export interface ReconcilerOptions {
   canary?: { intact(): Promise<boolean> };
   /** How often the canary looks, whatever else the reconciler is doing. */
   canaryIntervalMs?: number;
+  /**
+   * Least time between two syncs of the rules (kube-proxy's minSyncPeriod): a burst of device
+   * changes costs one rewrite per period. Client-set syncs (connects, disconnects) and full
+   * syncs (start, repair, retry) are never held.
+   */
+  minSyncPeriodMs?: number;
   /** Retry after a failure: doubles from `retryMinMs` up to `retryMaxMs`. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -57,6 +79,8 @@ interface Waiter {
   reject: (error: Error) => void;
   /** Read the kernel instead of trusting the cached state. */
   full: boolean;
+  /** The caller needs only the client set in step (a connect or disconnect). */
+  clientsOnly: boolean;
 }
 
 const FAMILIES: Family[] = ['ipv4', 'ipv6'];
@@ -73,6 +97,10 @@ const FAMILIES: Family[] = ['ipv4', 'ipv6'];
  */
 export class FirewallReconciler {
   private waiters: Waiter[] = [];
+  /** Rule syncs held back until the minimum period since the last one has passed. */
+  private held: Waiter[] = [];
+  private heldTimer: NodeJS.Timeout | undefined;
+  private lastRulesAt = -Infinity;
   private running = false;
   /** The retry after a failure. */
   private timer: NodeJS.Timeout | undefined;
@@ -107,6 +135,8 @@ export class FirewallReconciler {
     clearTimeout(this.timer);
     clearInterval(this.resyncTimer);
     clearTimeout(this.canaryTimer);
+    clearTimeout(this.heldTimer);
+    this.options.clientSet.close();
   }
 
   private scheduleCanary(): void {
@@ -138,14 +168,41 @@ export class FirewallReconciler {
     return this.lastSuccessAt;
   }
 
-  /** Resolves once a sync that started after this call has put the kernel in step. */
-  requestSync(options: { full?: boolean } = {}): Promise<void> {
+  /**
+   * Resolves once a sync that started after this call has put the kernel in step: the client
+   * set only when `clientsOnly` (never held), everything otherwise.
+   */
+  requestSync(options: { full?: boolean; clientsOnly?: boolean } = {}): Promise<void> {
     const full = options.full ?? false;
+    const clientsOnly = !full && (options.clientsOnly ?? false);
     const done = new Promise<void>((resolve, reject) =>
-      this.waiters.push({ resolve, reject, full }),
+      this.waiters.push({ resolve, reject, full, clientsOnly }),
     );
     if (!this.running) void this.runSyncs();
     return done;
+  }
+
+  /**
+   * Takes the waiters to serve now; rule syncs asked for within the minimum period of the last
+   * one wait for its end (a timer brings them back).
+   */
+  private takeBatch(): Waiter[] {
+    const batch = this.waiters;
+    this.waiters = [];
+    const wait = this.lastRulesAt + (this.options.minSyncPeriodMs ?? 200) - performance.now();
+    if (wait <= 0 || batch.some((w) => w.full)) return [...batch, ...this.held.splice(0)];
+    const hold = batch.filter((w) => !w.clientsOnly);
+    if (hold.length === 0) return batch;
+    this.held.push(...hold);
+    if (!this.heldTimer) {
+      this.heldTimer = setTimeout(() => {
+        this.heldTimer = undefined;
+        this.waiters.push(...this.held.splice(0));
+        if (!this.running) void this.runSyncs();
+      }, wait);
+      this.heldTimer.unref();
+    }
+    return batch.filter((w) => w.clientsOnly);
   }
 
   /** The retry of a failed sync. */
@@ -163,10 +220,15 @@ export class FirewallReconciler {
     this.running = true;
     try {
       while (this.waiters.length > 0) {
-        const batch = this.waiters;
-        this.waiters = [];
+        const batch = this.takeBatch();
+        if (batch.length === 0) continue;
+        const scope: SyncScope = batch.some((w) => w.full)
+          ? 'full'
+          : batch.every((w) => w.clientsOnly)
+            ? 'clients'
+            : 'rules';
         try {
-          await this.syncOnce(batch.some((w) => w.full));
+          await this.syncOnce(scope);
           this.failures = 0;
           this.lastSuccessAt = new Date();
           for (const waiter of batch) waiter.resolve();
@@ -192,17 +254,42 @@ export class FirewallReconciler {
     }
   }
 
-  private async syncOnce(full: boolean): Promise<void> {
+  private async syncOnce(scope: SyncScope): Promise<void> {
     const started = process.hrtime.bigint();
+    const full = scope === 'full';
     if (full && (await this.options.barrier?.ensure()))
       this.options.logger.warn({ message: 'forward barrier was missing or changed: restored' });
     const state = await this.options.loadState();
-    const desired = desiredRuleset(state, this.options.settings);
     // Before the rules: the REDIRECT rule names the set, which must exist when it is written.
-    const members = clientSetMembers(state.sessions);
-    const setEdits = await this.options.clientSet.sync(members, full);
+    const setEdits = await this.options.clientSet.sync(state.clients, full);
     let changedChains = 0;
     const rulesByChain = new Map<string, number>();
+    if (scope !== 'clients') {
+      try {
+        changedChains = await this.syncRules(state, full, rulesByChain);
+      } finally {
+        this.lastRulesAt = performance.now();
+      }
+    }
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, state.clients.members.size);
+    if (setEdits > 0) this.options.logger.log({ message: 'client set synced', edits: setEdits });
+    this.options.observer?.synced({
+      scope,
+      durationMs,
+      changedChains: changedChains + setEdits,
+      rulesByChain,
+    });
+  }
+
+  /** Plans each family's rules against the kernel's and applies the difference atomically. */
+  private async syncRules(
+    state: SyncState,
+    full: boolean,
+    rulesByChain: Map<string, number>,
+  ): Promise<number> {
+    const desired = desiredRuleset(state, this.options.settings);
+    let changedChains = 0;
     for (const family of FAMILIES) {
       const cached = full ? undefined : this.kernel.get(family);
       const current = cached ?? parseSave(await this.options.iptables.save(family));
@@ -239,13 +326,6 @@ export class FirewallReconciler {
         fixedJumps: plan.fixedJumps,
       });
     }
-    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, members.size);
-    if (setEdits > 0) this.options.logger.log({ message: 'client set synced', edits: setEdits });
-    this.options.observer?.synced({
-      durationMs,
-      changedChains: changedChains + setEdits,
-      rulesByChain,
-    });
+    return changedChains;
   }
 }

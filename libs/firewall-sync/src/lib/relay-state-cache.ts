@@ -1,6 +1,15 @@
-import type { DnatDevice, FirewallState, RedirectedSession } from '@tunnelgate/firewall';
-import type { Change } from '@tunnelgate/sessions';
+import type {
+  DnatDevice,
+  FirewallState,
+  RedirectedSession,
+  RelayScope,
+} from '@tunnelgate/firewall';
+import type { Change, ClientSession, Device } from '@tunnelgate/sessions';
 import type { Store, Watch } from '@tunnelgate/store';
+import { ClientAddresses } from './client-addresses';
+import type { SyncState } from './firewall-reconciler';
+
+const EVERYTHING: RelayScope = { isCustomer: () => true, isDevice: () => true };
 
 /** How long a caller waits for the feed to bring the store's latest change. */
 const CATCH_UP_MS = 2000;
@@ -19,6 +28,7 @@ export interface CacheLogger {
 export class RelayStateCache {
   private readonly sessions = new Map<string, RedirectedSession>();
   private readonly devices = new Map<string, DnatDevice>();
+  private readonly clients = new ClientAddresses();
   private revision = 0;
   private watch: Watch | undefined;
   private stopped = false;
@@ -28,9 +38,10 @@ export class RelayStateCache {
 
   constructor(
     private readonly store: Store,
-    /** Called after the state changed (a change applied, or a new listing). */
-    private readonly changed: () => void,
+    /** Called after the state changed: a session, a device, or everything (a new listing). */
+    private readonly changed: (what: 'session' | 'device' | 'all') => void,
     private readonly logger: CacheLogger,
+    private readonly scope: RelayScope = EVERYTHING,
   ) {}
 
   /**
@@ -52,6 +63,12 @@ export class RelayStateCache {
   state(): FirewallState {
     if (!this.listed) throw new Error('the store has not been listed yet');
     return { sessions: [...this.sessions.values()], devices: [...this.devices.values()] };
+  }
+
+  /** The state a firewall sync needs; the client addresses are the live set, not a copy. */
+  syncState(): SyncState {
+    if (!this.listed) throw new Error('the store has not been listed yet');
+    return { devices: [...this.devices.values()], clients: this.clients };
   }
 
   /**
@@ -100,13 +117,13 @@ export class RelayStateCache {
     ]);
     this.sessions.clear();
     this.devices.clear();
-    for (const session of sessions) this.sessions.set(session.id, pickSession(session));
-    for (const device of devices)
-      if (device.status === 'online') this.devices.set(device.id, pickDevice(device));
+    this.clients.clear();
+    for (const session of sessions) this.setSession(session);
+    for (const device of devices) this.setDevice(device);
     this.revision = revision;
     this.listed = true;
     this.release();
-    this.changed();
+    this.changed('all');
     if (!this.stopped) this.watchFrom(revision);
   }
 
@@ -136,17 +153,33 @@ export class RelayStateCache {
 
   private apply(change: Change): void {
     if (change.kind === 'session') {
-      if (change.op !== 'deleted' && change.value.state === 'active')
-        this.sessions.set(change.id, pickSession(change.value));
-      else this.sessions.delete(change.id);
+      if (change.op === 'deleted') this.deleteSession(change.id);
+      else this.setSession(change.value);
     } else if (change.kind === 'device') {
-      if (change.op !== 'deleted' && change.value.status === 'online')
-        this.devices.set(change.id, pickDevice(change.value));
-      else this.devices.delete(change.id);
+      if (change.op === 'deleted') this.devices.delete(change.id);
+      else this.setDevice(change.value);
     }
     this.revision = Math.max(this.revision, change.revision);
     this.release();
-    if (change.kind !== 'account') this.changed();
+    if (change.kind !== 'account') this.changed(change.kind);
+  }
+
+  private setSession(session: ClientSession): void {
+    if (session.state !== 'active' || !this.scope.isCustomer(session.vpnIp))
+      return this.deleteSession(session.id);
+    this.sessions.set(session.id, pickSession(session));
+    this.clients.set(session.id, session.vpnIp);
+  }
+
+  private deleteSession(id: string): void {
+    this.sessions.delete(id);
+    this.clients.delete(id);
+  }
+
+  private setDevice(device: Device): void {
+    if (device.status === 'online' && this.scope.isDevice(device.vpnIp))
+      this.devices.set(device.id, pickDevice(device));
+    else this.devices.delete(device.id);
   }
 
   private release(): void {

@@ -19,6 +19,9 @@ export interface FirewallState {
   devices: readonly DnatDevice[];
 }
 
+/** What the rules depend on: sessions are members of the client set, not rules. */
+export type RuleState = Pick<FirewallState, 'devices'>;
+
 function compareIds(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -30,7 +33,7 @@ function compareIds(a: { id: string }, b: { id: string }): number {
  * are `clientSetMembers`: no rule changes with a session), and DNAT only on devices, in separate
  * chains.
  */
-export function desiredRuleset(state: FirewallState, settings: FirewallSettings): DesiredRuleset {
+export function desiredRuleset(state: RuleState, settings: FirewallSettings): DesiredRuleset {
   const devices = [...state.devices].sort(compareIds).flatMap(deviceDnat);
 
   const natChains = new Map<string, Rule[]>([

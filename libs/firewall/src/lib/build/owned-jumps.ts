@@ -18,7 +18,7 @@ export interface OwnedJump {
  * checking them is how a flush is seen without reading every rule.
  */
 export function ownedJumps(): OwnedJump[] {
-  const desired = desiredRuleset({ sessions: [], devices: [] }, DEFAULT_FIREWALL_SETTINGS);
+  const desired = desiredRuleset({ devices: [] }, DEFAULT_FIREWALL_SETTINGS);
   return (Object.keys(desired) as Family[]).flatMap((family) =>
     Object.entries(desired[family]).flatMap(([table, spec]) =>
       [...(spec?.jumps ?? [])].map(([chain, target]) => ({ family, table, chain, target })),

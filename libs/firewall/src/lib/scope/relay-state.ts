@@ -17,10 +17,22 @@ function inSubnet(cidr: string): (ip: string) => boolean {
  * this host, is some other phone.
  */
 export function relayState(state: FirewallState, settings: FirewallSettings): FirewallState {
-  const isCustomer = inSubnet(settings.customerSubnet);
-  const isDevice = inSubnet(settings.deviceSubnet);
+  const { isCustomer, isDevice } = relayScope(settings);
   return {
     sessions: state.sessions.filter((session) => isCustomer(session.vpnIp)),
     devices: state.devices.filter((device) => isDevice(device.vpnIp)),
+  };
+}
+
+/** The same scope, one address at a time: for state kept per change. */
+export interface RelayScope {
+  isCustomer(ip: string): boolean;
+  isDevice(ip: string): boolean;
+}
+
+export function relayScope(settings: FirewallSettings): RelayScope {
+  return {
+    isCustomer: inSubnet(settings.customerSubnet),
+    isDevice: inSubnet(settings.deviceSubnet),
   };
 }
