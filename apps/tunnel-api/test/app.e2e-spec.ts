@@ -36,6 +36,7 @@ describe('tunnel-api config', () => {
       firewall: 'auto',
       firewallResyncMs: 10000,
       firewallCheckMs: 500,
+      firewallMinSyncMs: 200,
       firewallSettings: {
         customerSubnet: '10.9.0.0/24',
         customerInterface: 'tun0',

@@ -35,11 +35,18 @@ export class ClientSet {
     const have = this.members ?? new Set<string>();
     const wanted = clients.members;
     const candidates = full || !touched ? new Set([...wanted, ...have]) : touched;
-    const lines: string[] = [];
+    // Decided now: `wanted` is live and may move while the edits are on their way; what moves
+    // meanwhile is touched again and goes to the next sync.
+    const adds: string[] = [];
+    const dels: string[] = [];
     for (const address of candidates) {
       if (wanted.has(address) === have.has(address)) continue;
-      lines.push(`${wanted.has(address) ? 'add' : 'del'} ${this.name} ${address} -exist`);
+      (wanted.has(address) ? adds : dels).push(address);
     }
+    const lines = [
+      ...adds.map((address) => `add ${this.name} ${address} -exist`),
+      ...dels.map((address) => `del ${this.name} ${address} -exist`),
+    ];
     if (lines.length === 0) return 0;
     try {
       if (lines.length <= SHELL_MAX_EDITS) await this.shell.run(lines);
@@ -48,9 +55,8 @@ export class ClientSet {
       this.members = undefined;
       throw error;
     }
-    for (const address of candidates)
-      if (wanted.has(address)) have.add(address);
-      else have.delete(address);
+    for (const address of adds) have.add(address);
+    for (const address of dels) have.delete(address);
     return lines.length;
   }
 
