@@ -963,4 +963,38 @@ describe('a store restored from an older backup (issue 20)', () => {
       status: 407,
     });
   });
+
+  it('takes a snapshot too when the restored store was written past the revision the gateway held', async () => {
+    const port = Number(new URL(api.url).port);
+    const db = (suffix = '') => join(api.dir, `store.db${suffix}`);
+    await account('before-backup-2');
+    await api.stop();
+    copyFileSync(db(), db('.backup-2'));
+    await api.start(port);
+    await account('after-backup-2');
+    await api.stop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(db(suffix), { force: true });
+    copyFileSync(db('.backup-2'), db());
+    // Written past the gateway's revision where the gateway cannot see it (another port): by
+    // revision alone, what it missed would look like these changes, and the account the
+    // backup lacks would stay. The store's epoch (new at every open) says it is other data.
+    await api.start(await freePort());
+    for (let i = 0; i < 10; i++) {
+      const created = await api.call('POST', '/v1/accounts', {
+        id: `filler-${i}`,
+        username: `filler-${i}`,
+        password: PASSWORD,
+        deviceId: 'dev-sim',
+        protocols: ['http'],
+      });
+      expect(created.status).toBe(201);
+    }
+    await api.stop();
+    await api.start(port);
+    await waitFor(
+      async () => !(await accountKnown('after-backup-2')) && (await accountKnown('filler-9')),
+      'the gateway to take the restored data whole',
+    );
+    expect(await accountKnown('before-backup-2')).toBe(true);
+  });
 });

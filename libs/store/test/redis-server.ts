@@ -5,6 +5,8 @@ import { createServer, connect } from 'node:net';
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+  /** Stopped and started again on the same port: empty, as without persistence. */
+  restart(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -39,8 +41,7 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
+async function spawnRedis(port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -69,20 +70,32 @@ export async function startRedisServer(): Promise<RedisServer> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const up = await Promise.race([answers(port), spawnError]);
-    if (up) break;
+    if (up) return child;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`redis-server on port ${port} did not answer within 10 s`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function stopRedis(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child = await spawnRedis(port);
   return {
     url: `redis://127.0.0.1:${port}/0`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopRedis(child),
+    restart: async () => {
+      await stopRedis(child);
+      child = await spawnRedis(port);
+    },
   };
 }

@@ -35,6 +35,22 @@ describe('SQLite store on disk', () => {
     await second.close();
   });
 
+  it('starts a new epoch at every open: the file may have been replaced by a backup meanwhile', async () => {
+    const path = join(dir, 'epochs.db');
+    const first = new SqliteStore({ path });
+    await first.devices.put(aDevice({ id: 'd1' }));
+    const before = await first.changes.head();
+    await first.close();
+    const second = new SqliteStore({ path });
+    const after = await second.changes.head();
+    expect(after.revision).toBe(before.revision);
+    expect(after.epoch).not.toBe(before.epoch);
+    await expect(second.changes.since(before.revision, 10, before.epoch)).rejects.toMatchObject({
+      code: 'REVISION_COMPACTED',
+    });
+    await second.close();
+  });
+
   it('refuses a database written by a newer schema, with a message saying what to do', () => {
     const path = join(dir, 'newer.db');
     void new SqliteStore({ path }).close();

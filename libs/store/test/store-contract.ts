@@ -435,6 +435,43 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(isStoreError(ended, 'REVISION_COMPACTED')).toBe(true);
       });
 
+      it('reads its epoch with the revision, one epoch while its data stays', async () => {
+        const first = await store.changes.head();
+        expect(first.epoch).toMatch(/\S/);
+        await store.devices.put(aDevice({ id: 'd1' }));
+        expect(await store.changes.head()).toEqual({
+          epoch: first.epoch,
+          revision: first.revision + 1,
+        });
+        expect(await store.changes.currentRevision()).toBe(first.revision + 1);
+        expect(await store.changes.since(first.revision, 10, first.epoch)).toHaveLength(1);
+      });
+
+      it('sends a watcher of another epoch to a snapshot, even when the data is past its revision', async () => {
+        await store.devices.put(aDevice({ id: 'd1' }));
+        const held = await store.changes.head();
+        // Other data (restored, flushed, failed over), written past the watcher's revision since.
+        const replaced = await harness.open();
+        others.push(replaced);
+        for (let i = 0; i < 3; i++) await replaced.devices.put(aDevice({ id: `r${i}` }));
+        // By revision alone, these would pass for the changes the watcher missed.
+        expect(await replaced.changes.since(held.revision, 10)).toHaveLength(2);
+        await expect(replaced.changes.since(held.revision, 10, held.epoch)).rejects.toMatchObject({
+          code: 'REVISION_COMPACTED',
+          message: expect.stringContaining('epoch'),
+        });
+        const ended = await new Promise<Error>((resolve) => {
+          const watch = replaced.changes.watch(
+            held.revision,
+            () => resolve(new Error('a change of another epoch was delivered')),
+            resolve,
+            held.epoch,
+          );
+          setTimeout(() => void watch.stop(), 5000).unref();
+        });
+        expect(isStoreError(ended, 'REVISION_COMPACTED')).toBe(true);
+      });
+
       it('resumes after a revision, replaying only what came after it', async () => {
         await store.devices.put(aDevice({ id: 'd1' }));
         const mark = await store.changes.currentRevision();

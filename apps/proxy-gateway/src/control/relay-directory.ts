@@ -48,6 +48,8 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
   /** Active OpenVPN sessions per account: they count toward its connection limit. */
   private readonly sessionCounts = new Map<string, number>();
   private revision: number | undefined;
+  /** The store's epoch that `revision` counts in (from the snapshot). */
+  private epoch: string | undefined;
   private stream: Readable | undefined;
   private stopped = false;
   private synced = false;
@@ -145,7 +147,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
 
   private async connect(attempt: number): Promise<void> {
     if (this.stopped) return;
-    const query = this.revision === undefined ? '' : `?after=${this.revision}`;
+    const query = this.resumeQuery();
     let stream: Readable;
     try {
       stream = await this.api.openStream(`${API_ROUTES.watch}${query}`);
@@ -179,6 +181,13 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
       this.stream = undefined;
       this.reconnect(1, 'watch stream closed');
     });
+  }
+
+  /** Resume after the last revision of its epoch; nothing (a snapshot) when there is none. */
+  private resumeQuery(): string {
+    if (this.revision === undefined) return '';
+    const epoch = this.epoch === undefined ? '' : `&epoch=${encodeURIComponent(this.epoch)}`;
+    return `?after=${this.revision}${epoch}`;
   }
 
   private reconnect(attempt: number, reason: string): void {
@@ -267,6 +276,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
       this.devicesById.set(device.id, device);
     for (const session of this.decodeAll('session', line.sessions)) this.setSession(session);
     this.revision = line.revision;
+    this.epoch = line.epoch;
     this.synced = true;
     this.onFirstSnapshot();
     this.onFirstSnapshot = () => undefined;

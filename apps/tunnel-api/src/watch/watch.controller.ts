@@ -83,7 +83,7 @@ export class WatchController implements BeforeApplicationShutdown {
   @ApiRoute({
     summary: 'NDJSON stream: snapshot, then changes, resumable by revision',
     query: watchQuerySchema,
-    errors: { 410: 'those changes were trimmed: take a snapshot' },
+    errors: { 410: 'those changes were trimmed, or are of another epoch: take a snapshot' },
   })
   async watch(
     @Query(new ZodValidationPipe(watchQuerySchema)) query: z.output<typeof watchQuerySchema>,
@@ -92,12 +92,14 @@ export class WatchController implements BeforeApplicationShutdown {
   ) {
     const forGateway = request[PRINCIPAL] === 'gateway';
     const kinds = new Set<WatchKind>(query.kinds ?? WATCH_KINDS);
-    let revision = query.after ?? (await this.store.changes.currentRevision());
+    const head = await this.store.changes.head();
+    let revision = query.after ?? head.revision;
     let snapshot: WatchLine | undefined;
     if (query.after === undefined) {
       snapshot = {
         type: 'snapshot',
         revision,
+        epoch: head.epoch,
         ...(kinds.has('session') && { sessions: await this.store.sessions.listActive() }),
         ...(kinds.has('account') && { accounts: (await this.allAccounts()).map(toPublicAccount) }),
         ...(kinds.has('device') && {
@@ -107,8 +109,9 @@ export class WatchController implements BeforeApplicationShutdown {
         }),
       };
     } else {
-      // Fails with REVISION_COMPACTED (410) before anything is streamed.
-      await this.store.changes.since(revision, 1);
+      // Fails with REVISION_COMPACTED (410) before anything is streamed: trimmed, ahead of the
+      // store, or of another epoch.
+      await this.store.changes.since(revision, 1, query.epoch);
     }
     reply.hijack();
     const out = reply.raw;
@@ -133,10 +136,18 @@ export class WatchController implements BeforeApplicationShutdown {
       revision = change.revision;
       if (kinds.has(change.kind)) write(`${JSON.stringify(changeLine(change, forGateway))}\n`);
     };
-    const watch = this.store.changes.watch(revision, send, (error) => {
-      this.logger.warn({ message: 'watch ended', error: error.message });
-      out.end(`${JSON.stringify({ type: 'error', message: error.message } satisfies WatchLine)}\n`);
-    });
+    // The epoch of this stream's start: data replaced while it streams ends it with an error.
+    const watch = this.store.changes.watch(
+      revision,
+      send,
+      (error) => {
+        this.logger.warn({ message: 'watch ended', error: error.message });
+        out.end(
+          `${JSON.stringify({ type: 'error', message: error.message } satisfies WatchLine)}\n`,
+        );
+      },
+      query.epoch ?? head.epoch,
+    );
     const heartbeat = setInterval(
       () => write(`${JSON.stringify({ type: 'heartbeat', revision } satisfies WatchLine)}\n`),
       HEARTBEAT_MS,

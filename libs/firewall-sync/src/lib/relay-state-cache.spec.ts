@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { aDevice, aSession } from '@tunnelgate/sessions/testing';
-import { SqliteStore } from '@tunnelgate/store';
+import { otherEpoch, SqliteStore } from '@tunnelgate/store';
 import { waitFor } from '@tunnelgate/netns-testing';
 import { RelayStateCache } from './relay-state-cache';
 
@@ -76,12 +76,61 @@ describe('RelayStateCache, on a real SQLite store', () => {
     await cache.verify();
     expect(ids().sessions).toEqual([]);
     expect(warnings).toEqual([
-      expect.objectContaining({ message: expect.stringContaining('went backwards') }),
+      expect.objectContaining({ message: expect.stringContaining('revision went back') }),
     ]);
     // And it follows the feed again from there.
     await store.sessions.create(aSession({ id: 's3', vpnIp: '10.9.0.4' }));
     await cache.caughtUp();
     expect(ids().sessions).toEqual(['s3']);
+  });
+
+  it('lists again when the store is of another epoch, even with its revision past ours', async () => {
+    // A store whose data was replaced and written past our revision since: only the epoch
+    // tells (Redis reports a new one after a flush, restart or failover; see the store tests).
+    warnings.length = 0;
+    let epoch = 'first';
+    const replaced = Object.create(store.changes) as typeof store.changes;
+    replaced.head = async () => ({ epoch, revision: await store.changes.currentRevision() });
+    replaced.since = async (after, limit, held) => {
+      if (held !== undefined && held !== epoch) throw otherEpoch(held, epoch);
+      return store.changes.since(after, limit);
+    };
+    const view = { ...store, changes: replaced, sessions: store.sessions, devices: store.devices };
+    const relisted: string[] = [];
+    const watcher = new RelayStateCache(
+      view as unknown as SqliteStore,
+      (what) => what === 'all' && relisted.push(epoch),
+      { warn: (m) => warnings.push(m) },
+    );
+    await watcher.start();
+    // Found by the periodic look:
+    await store.sessions.create(aSession({ id: 's2', vpnIp: '10.9.0.3' }));
+    epoch = 'second';
+    await watcher.verify();
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('another epoch') }),
+    ]);
+    // Found by a connect waiting for the feed:
+    await store.sessions.create(aSession({ id: 's3', vpnIp: '10.9.0.4' }));
+    epoch = 'third';
+    await watcher.caughtUp();
+    expect(watcher.state().sessions.map((s) => s.id)).toEqual(['s1', 's2', 's3']);
+    expect(relisted).toEqual(['first', 'second', 'third']);
+    watcher.stop();
+  });
+
+  it('keeps the client addresses with those touched since a sync took them', async () => {
+    const clients = cache.syncState().clients;
+    expect(clients.takeTouched()).toBeUndefined();
+    await store.sessions.create(aSession({ id: 's2', vpnIp: '10.9.0.3' }));
+    await store.sessions.update('s1', {
+      state: 'closed',
+      closedAt: '2026-01-01T01:00:00.000Z',
+      closeReason: 'disconnect',
+    });
+    await cache.caughtUp();
+    expect(clients.members).toEqual(new Set(['10.9.0.3']));
+    expect(clients.takeTouched()).toEqual(new Set(['10.9.0.3', '10.9.0.2']));
   });
 
   it('waits for a store that cannot answer at start, refusing to give a state meanwhile', async () => {

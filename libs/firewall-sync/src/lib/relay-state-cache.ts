@@ -5,7 +5,7 @@ import type {
   RelayScope,
 } from '@tunnelgate/firewall';
 import type { Change, ClientSession, Device } from '@tunnelgate/sessions';
-import type { Store, Watch } from '@tunnelgate/store';
+import type { FeedHead, Store, Watch } from '@tunnelgate/store';
 import { ClientAddresses } from './client-addresses';
 import type { SyncState } from './firewall-reconciler';
 
@@ -30,6 +30,8 @@ export class RelayStateCache {
   private readonly devices = new Map<string, DnatDevice>();
   private readonly clients = new ClientAddresses();
   private revision = 0;
+  /** The store's epoch that `revision` counts in. */
+  private epoch: string | undefined;
   private watch: Watch | undefined;
   private stopped = false;
   private listing: Promise<void> | undefined;
@@ -76,8 +78,9 @@ export class RelayStateCache {
    * asking is then in the state. One O(1) read of the store's revision.
    */
   async caughtUp(): Promise<void> {
-    const target = await this.store.changes.currentRevision();
-    if (target < this.revision) return this.relist();
+    const head = await this.store.changes.head();
+    if (this.replaced(head)) return this.relist();
+    const target = head.revision;
     if (this.revision >= target || this.stopped) return;
     await new Promise<void>((resolve, reject) => {
       const waiter = { revision: target, resolve };
@@ -91,12 +94,21 @@ export class RelayStateCache {
     });
   }
 
-  /** A cheap look for a store that went back in time; lists again when it did. */
+  /** A cheap look for a store whose data was replaced; lists again when it was. */
   async verify(): Promise<void> {
-    if ((await this.store.changes.currentRevision()) < this.revision) {
-      this.logger.warn({ message: "the store's revision went backwards; listing it again" });
+    if (this.replaced(await this.store.changes.head())) {
+      this.logger.warn({
+        message:
+          "the store's data was replaced (another epoch, or its revision went back); listing it again",
+      });
       await this.relist();
     }
+  }
+
+  /** Another epoch, or a revision behind ours: what we hold is not of this store's data. */
+  private replaced(head: FeedHead): boolean {
+    if (!this.listed) return false;
+    return head.epoch !== this.epoch || head.revision < this.revision;
   }
 
   /** One listing at a time: callers that ask meanwhile share it. */
@@ -110,7 +122,7 @@ export class RelayStateCache {
     this.watch = undefined;
     // The revision first: changes made while listing are in the lists and replayed by the watch
     // from this revision, and replaying one is harmless (sets and deletes by id).
-    const revision = await this.store.changes.currentRevision();
+    const { revision, epoch } = await this.store.changes.head();
     const [sessions, devices] = await Promise.all([
       this.store.sessions.listActive(),
       this.store.devices.list(),
@@ -121,13 +133,14 @@ export class RelayStateCache {
     for (const session of sessions) this.setSession(session);
     for (const device of devices) this.setDevice(device);
     this.revision = revision;
+    this.epoch = epoch;
     this.listed = true;
     this.release();
     this.changed('all');
-    if (!this.stopped) this.watchFrom(revision);
+    if (!this.stopped) this.watchFrom(revision, epoch);
   }
 
-  private watchFrom(revision: number): void {
+  private watchFrom(revision: number, epoch: string): void {
     this.watch = this.store.changes.watch(
       revision,
       (change) => this.apply(change),
@@ -136,6 +149,7 @@ export class RelayStateCache {
         this.logger.warn({ message: 'store watch ended; listing again', error: error.message });
         void this.relist().catch((failure: Error) => this.listLater(failure));
       },
+      epoch,
     );
   }
 

@@ -2,7 +2,7 @@ import type { Change } from '@tunnelgate/sessions';
 import type { ChangeListener, Watch } from './store';
 
 export interface ChangeSource {
-  since(after: number, limit: number): Promise<Change[]>;
+  since(after: number, limit: number, epoch?: string): Promise<Change[]>;
   waitForChange(after: number, signal: AbortSignal): Promise<void>;
 }
 
@@ -14,6 +14,7 @@ export function runWatch(
   after: number,
   onChange: ChangeListener,
   onError: (error: Error) => void,
+  epoch?: string,
 ): Watch {
   const controller = new AbortController();
   const { signal } = controller;
@@ -21,7 +22,7 @@ export function runWatch(
     let last = after;
     try {
       while (!signal.aborted) {
-        const changes = await source.since(last, PAGE_SIZE);
+        const changes = await source.since(last, PAGE_SIZE, epoch);
         for (const change of changes) {
           if (signal.aborted) return;
           last = change.revision;

@@ -32,6 +32,14 @@ export function aheadOfStore(after: number, head: number): StoreError {
   );
 }
 
+/** A watcher's position from another generation of the store's data. */
+export function otherEpoch(held: string, current: string): StoreError {
+  return new StoreError(
+    'REVISION_COMPACTED',
+    `the store's epoch is ${current}, not ${held}: its data was replaced (restored, flushed, restarted or failed over); take a snapshot`,
+  );
+}
+
 export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {
   return error instanceof StoreError && (code === undefined || error.code === code);
 }

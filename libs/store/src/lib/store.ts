@@ -136,20 +136,39 @@ export interface Watch {
   stop(): Promise<void>;
 }
 
+/**
+ * Where the feed stands. Revisions count within an epoch: the generation of the store's data,
+ * new whenever the data may have been replaced (a SQLite store opened again, possibly from a
+ * backup; a Redis flushed, restarted, restored or failed over). A revision of another epoch says
+ * nothing about this one's changes.
+ */
+export interface FeedHead {
+  epoch: string;
+  revision: number;
+}
+
 export interface ChangeFeed {
   /** The revision of the newest change (0 for an empty store). */
   currentRevision(): Promise<number>;
+  /** The epoch and the newest revision, read together. */
+  head(): Promise<FeedHead>;
   /**
    * Changes with a revision above `after`, oldest first, at most `limit`. Fails with
-   * REVISION_COMPACTED when changes after `after` were already trimmed: the caller must re-list.
+   * REVISION_COMPACTED when changes after `after` were already trimmed, when `after` is ahead of
+   * the store, or when `epoch` is given and is not the store's: the caller must re-list.
    */
-  since(after: number, limit: number): Promise<Change[]>;
+  since(after: number, limit: number, epoch?: string): Promise<Change[]>;
   /**
    * Delivers every change after `after` in order, then each new one as it commits, until stopped.
-   * `onError` gets REVISION_COMPACTED (re-list and watch again) or a lost backend; the watch has
-   * ended when it is called.
+   * `onError` gets REVISION_COMPACTED (re-list and watch again: also when the epoch changes while
+   * watching, if `epoch` was given) or a lost backend; the watch has ended when it is called.
    */
-  watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch;
+  watch(
+    after: number,
+    onChange: ChangeListener,
+    onError: (error: Error) => void,
+    epoch?: string,
+  ): Watch;
 }
 
 /** Everything tunnel-api keeps: one interface, an embedded and a shared implementation. */

@@ -22,6 +22,11 @@ export type WatchKind = (typeof WATCH_KINDS)[number];
 export const watchQuerySchema = z.strictObject({
   /** Resume after this revision (from an earlier stream); without it the stream starts with a snapshot. */
   after: z.optional(z.coerce.number().check(z.int(), z.minimum(0))),
+  /**
+   * The epoch `after` belongs to (from the snapshot): a store whose data was replaced since
+   * answers 410, and the caller takes a snapshot.
+   */
+  epoch: z.optional(boundedString(1, 200)),
   /** Comma-separated; all kinds when absent. */
   kinds: z.optional(
     z.pipe(
@@ -68,6 +73,8 @@ export const watchLineSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('snapshot'),
     revision: z.number(),
+    /** The store's epoch: send it back with `after` to resume. */
+    epoch: z.optional(z.string()),
     /** Active sessions only. */
     sessions: z.optional(z.array(clientSessionSchema)),
     accounts: z.optional(z.array(publicAccountSchema)),
@@ -94,6 +101,7 @@ export const watchEnvelopeSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('snapshot'),
     revision: z.number(),
+    epoch: z.optional(z.string()),
     sessions: z.optional(z.array(z.unknown())),
     accounts: z.optional(z.array(z.unknown())),
     devices: z.optional(z.array(z.unknown())),

@@ -6,6 +6,8 @@ export class RedisKeys {
   constructor(private readonly prefix: string) {}
 
   readonly revision = () => `${this.prefix}revision`;
+  /** The data's generation: gone with the data (a flush, an empty restart), then made anew. */
+  readonly epoch = () => `${this.prefix}epoch`;
   readonly changes = () => `${this.prefix}changes`;
   readonly channel = () => `${this.prefix}changes:notify`;
   readonly account = (id: string) => `${this.prefix}account:${id}`;

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Change } from '@tunnelgate/sessions';
 import { runWatch } from '../change-watch';
-import type { ChangeFeed, ChangeListener, Watch } from '../store';
-import { aheadOfStore, StoreError } from '../store-error';
+import type { ChangeFeed, ChangeListener, FeedHead, Watch } from '../store';
+import { aheadOfStore, otherEpoch, StoreError } from '../store-error';
 import type { SqliteContext } from './sqlite-context';
 
 interface ChangeRow {
@@ -16,6 +17,12 @@ interface ChangeRow {
 const POLL_MS = 1000;
 
 export class SqliteChanges implements ChangeFeed {
+  /**
+   * A new epoch each time the file is opened: one process serves it (an exclusive lock), and
+   * between two opens the file may have been replaced by a backup, so watchers of the last
+   * process take a snapshot rather than trust their revision.
+   */
+  private readonly epoch = randomUUID();
   private readonly after;
   private readonly oldest;
   private readonly newest;
@@ -37,7 +44,12 @@ export class SqliteChanges implements ChangeFeed {
     return this.newest.get()?.seq ?? 0;
   }
 
-  async since(after: number, limit: number): Promise<Change[]> {
+  async head(): Promise<FeedHead> {
+    return { epoch: this.epoch, revision: await this.currentRevision() };
+  }
+
+  async since(after: number, limit: number, epoch?: string): Promise<Change[]> {
+    if (epoch !== undefined && epoch !== this.epoch) throw otherEpoch(epoch, this.epoch);
     const head = await this.currentRevision();
     if (after > head) throw aheadOfStore(after, head);
     const oldest = this.oldest.get()?.revision ?? null;
@@ -60,15 +72,21 @@ export class SqliteChanges implements ChangeFeed {
     );
   }
 
-  watch(after: number, onChange: ChangeListener, onError: (error: Error) => void): Watch {
+  watch(
+    after: number,
+    onChange: ChangeListener,
+    onError: (error: Error) => void,
+    epoch?: string,
+  ): Watch {
     return runWatch(
       {
-        since: (from, limit) => this.since(from, limit),
+        since: (from, limit, at) => this.since(from, limit, at),
         waitForChange: (from, signal) => this.ctx.notifier.wait(from, signal, POLL_MS),
       },
       after,
       onChange,
       onError,
+      epoch,
     );
   }
 }
