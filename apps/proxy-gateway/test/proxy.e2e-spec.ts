@@ -998,3 +998,67 @@ describe('a store restored from an older backup (issue 20)', () => {
     expect(await accountKnown('before-backup-2')).toBe(true);
   });
 });
+
+describe('while tunnel-api is down: fail-static (issue 20)', () => {
+  let gateway: GatewayInstance;
+  const through = (user: string, password = PASSWORD) =>
+    `http://${user}:${encodeURIComponent(password)}@127.0.0.1:${gateway.port('http')}`;
+  const known = (id: string) =>
+    (
+      gateway.service.gate as unknown as { directory: { account(id: string): unknown } }
+    ).directory.account(id) !== undefined;
+
+  beforeAll(async () => {
+    // Its password checks are fresh for 300 ms only, so the outage below meets stale ones.
+    gateway = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
+      TUNNELGATE_GATEWAY_AUTH_CACHE_MS: '300',
+    }).start();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('logs in customers it verified recently, refuses fast what it cannot check, and applies what changed once tunnel-api is back', async () => {
+    const port = Number(new URL(api.url).port);
+    await account('static-ok');
+    await account('static-bob');
+    await waitFor(async () => known('static-ok') && known('static-bob'), 'the accounts');
+    expect(await curl(['-x', through('static-ok'), plainUrl('/')])).toMatchObject({ status: 200 });
+    const bob = await connectTunnel(
+      gateway.port('http'),
+      `127.0.0.1:${targets.httpPort}`,
+      `static-bob:${PASSWORD}`,
+    );
+    expect(bob.status).toBe('HTTP/1.1 200 Connection Established');
+
+    await api.stop('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Verified 0.4 s ago, past the fresh cache: served from the last verification.
+    expect(await curl(['-x', through('static-ok'), plainUrl('/')])).toMatchObject({ status: 200 });
+    // What it cannot check is refused with 503 at once (no wait for a timeout), never let in.
+    const started = Date.now();
+    expect(await curl(['-x', through('static-ok', 'a wrong one'), plainUrl('/')])).toMatchObject({
+      status: 503,
+    });
+    expect(await curl(['-x', through('static-never-seen'), plainUrl('/')])).toMatchObject({
+      status: 503,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    // Meanwhile bob is disabled where this gateway cannot see (another relay; here tunnel-api
+    // on another port), and tunnel-api comes back.
+    await api.start(await freePort());
+    expect((await api.call('PATCH', '/v1/accounts/static-bob', { enabled: false })).status).toBe(
+      200,
+    );
+    await api.stop();
+    expect(bob.socket.destroyed).toBe(false);
+    await api.start(port);
+    await waitFor(async () => bob.socket.destroyed, "bob's tunnel closed once tunnel-api is back");
+    expect(await curl(['-x', through('static-bob'), plainUrl('/')])).toMatchObject({
+      status: 403,
+    });
+  });
+});

@@ -24,6 +24,14 @@ import { deviceUdpExit } from '../udp/device-udp-exit';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
 const SNAPSHOT_TIMEOUT_MS = 10_000;
+/** After tunnel-api failed to answer, how long logins do not ask it again (they fail fast). */
+const API_DOWN_MS = 1000;
+
+interface Verified {
+  accountId: string;
+  /** When tunnel-api last said this password is right (ms since the epoch). */
+  at: number;
+}
 const LISTENER_PROTOCOL: Record<ListenerName, ProxyProtocol> = {
   http: 'http',
   socks5: 'socks5',
@@ -53,10 +61,21 @@ function onlyUsageChanged(before: PublicAccount, after: PublicAccount): boolean 
  * The relay's gate: accounts from tunnel-api (via the directory), passwords checked by
  * tunnel-api once and then remembered briefly, failed logins rate-limited per source address,
  * and every live tunnel re-checked when its account, session or device changes.
+ *
+ * Fail-static: while tunnel-api cannot be reached, the gate keeps serving from what it last
+ * had (the directory's snapshot, and passwords tunnel-api verified within `authStaleMs`), and
+ * refuses at once, with 503, what it cannot decide (a password it has not seen, an account it
+ * does not know). After a failed call it does not ask tunnel-api again for `API_DOWN_MS`, so a
+ * hung tunnel-api costs one timeout, not one per login.
  */
 export class RelayGatekeeper implements Gatekeeper {
-  /** username + SHA-256(password) → account id: a busy customer pays the slow hash once. */
-  private readonly authCache: LRUCache<string, string>;
+  /**
+   * username + SHA-256(password) → the account and when tunnel-api verified it: fresh for
+   * `authCacheMs` (a busy customer pays the slow hash once), usable for `authStaleMs` while
+   * tunnel-api is unreachable.
+   */
+  private readonly verified: LRUCache<string, Verified>;
+  private apiDownUntil = 0;
   private readonly cacheKeysByAccount = new Map<string, Set<string>>();
   private readonly failures: RateLimiterMemory;
   private readonly upstreams = new Map<string, Pick<Grant, 'dial' | 'udp'>>();
@@ -73,10 +92,10 @@ export class RelayGatekeeper implements Gatekeeper {
     private readonly config: GatewayConfig,
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {
-    this.authCache = new LRUCache({
+    this.verified = new LRUCache({
       max: 100_000,
-      ttl: Math.max(1, config.authCacheMs),
-      dispose: (accountId, key) => this.cacheKeysByAccount.get(accountId)?.delete(key),
+      ttl: Math.max(1, config.authCacheMs, config.authStaleMs),
+      dispose: ({ accountId }, key) => this.cacheKeysByAccount.get(accountId)?.delete(key),
     });
     this.failures = new RateLimiterMemory({ points: config.authFailuresPerMinute, duration: 60 });
     directory.on('account', (before, after) => this.onAccount(before, after));
@@ -128,7 +147,9 @@ export class RelayGatekeeper implements Gatekeeper {
       return this.grant(account, protocol, clientIp, boundTo !== undefined);
     }
     const key = `${credentials.username}\0${createHash('sha256').update(credentials.password).digest('base64')}`;
-    let accountId = this.authCache.get(key);
+    const known = this.verified.get(key);
+    let accountId =
+      known && Date.now() - known.at < this.config.authCacheMs ? known.accountId : undefined;
     if (!accountId) {
       // Charged before the check (and given back after a success): a flood of guesses from one
       // address is refused here, without a request to tunnel-api, once it has used its share.
@@ -147,9 +168,13 @@ export class RelayGatekeeper implements Gatekeeper {
       // Only a wrong password stays charged.
       if (!(checked instanceof AccessRefused && checked.kind === 'wrong-password'))
         await this.failures.reward(clientIp).catch(() => undefined);
-      if (checked instanceof Error) throw checked;
-      accountId = checked;
-      this.remember(key, accountId);
+      if (checked instanceof AccessRefused && checked.kind === 'unavailable' && this.usable(known))
+        accountId = known.accountId;
+      else if (checked instanceof Error) throw checked;
+      else {
+        accountId = checked;
+        this.remember(key, accountId);
+      }
     }
     if (boundTo !== undefined && accountId !== boundTo)
       throw new AccessRefused(
@@ -180,11 +205,21 @@ export class RelayGatekeeper implements Gatekeeper {
     return { ...this.route(account), sessionId: session.id };
   }
 
+  /** A password verified recently enough to serve while tunnel-api cannot check it. */
+  private usable(known: Verified | undefined): known is Verified {
+    return known !== undefined && Date.now() - known.at < this.config.authStaleMs;
+  }
+
   private async verify(
     credentials: Credentials,
     protocol: GatewayProtocol,
     clientIp: string,
   ): Promise<string> {
+    if (Date.now() < this.apiDownUntil)
+      throw new AccessRefused(
+        'unavailable',
+        'tunnel-api is unreachable: cannot check passwords now',
+      );
     try {
       return await this.api.proxyAuth({
         ...credentials,
@@ -192,23 +227,35 @@ export class RelayGatekeeper implements Gatekeeper {
         clientIp: ipaddr.process(clientIp).toString(),
       });
     } catch (error) {
-      if (!(error instanceof ApiRefusal))
+      if (!(error instanceof ApiRefusal)) {
+        if (Date.now() >= this.apiDownUntil)
+          this.log({
+            level: 'warn',
+            message:
+              'tunnel-api unreachable: logins use passwords it verified recently, others get 503',
+            staleMs: this.config.authStaleMs,
+            error: (error as Error).message,
+          });
+        this.apiDownUntil = Date.now() + API_DOWN_MS;
         throw new AccessRefused(
           'unavailable',
           `cannot check passwords now: ${(error as Error).message}`,
         );
+      }
       if (error.code === 'WRONG_PASSWORD') throw new AccessRefused('wrong-password', error.message);
       if (error.code === 'RATE_LIMITED') throw new AccessRefused('rate-limited', error.message);
       if (error.code === 'AUTH_BUSY') throw new AccessRefused('unavailable', error.message);
       if (error.code === 'OVER_QUOTA') throw new AccessRefused('over-quota', error.message);
       if (error.status === 400) throw new AccessRefused('wrong-password', 'malformed credentials');
+      // Its store is down (STORE_UNAVAILABLE) or it is shedding: nothing is known of the password.
+      if (error.status === 503) throw new AccessRefused('unavailable', error.message);
       throw new AccessRefused('not-allowed', error.message);
     }
   }
 
   private remember(key: string, accountId: string): void {
-    if (this.config.authCacheMs === 0) return;
-    this.authCache.set(key, accountId);
+    if (this.config.authCacheMs === 0 && this.config.authStaleMs === 0) return;
+    this.verified.set(key, { accountId, at: Date.now() });
     let keys = this.cacheKeysByAccount.get(accountId);
     if (!keys) this.cacheKeysByAccount.set(accountId, (keys = new Set()));
     keys.add(key);
@@ -312,7 +359,7 @@ export class RelayGatekeeper implements Gatekeeper {
     // Usage moves every few seconds on a busy account and keeps its password checks cached (the
     // quota is checked on every connect anyway); any other change may be a new password or rule.
     if (!(before && after && onlyUsageChanged(before, after)))
-      for (const key of [...(this.cacheKeysByAccount.get(id) ?? [])]) this.authCache.delete(key);
+      for (const key of [...(this.cacheKeysByAccount.get(id) ?? [])]) this.verified.delete(key);
     const mine = (t: Tunnel) => t.accountId === id;
     if (!after || (before && before.deviceId !== after.deviceId)) {
       this.registry.closeWhere(mine, 'account-changed');

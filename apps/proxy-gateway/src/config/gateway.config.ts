@@ -53,6 +53,9 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: intField(200, 10, 5000),
     TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: intField(25_000, 0, 600_000),
     TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
+    // While tunnel-api cannot be reached, a password verified within this long still logs in
+    // (fail-static); 0 refuses every login that needs tunnel-api.
+    TUNNELGATE_GATEWAY_AUTH_STALE_MS: intField(15 * 60_000, 0, 24 * 3_600_000),
     TUNNELGATE_GATEWAY_ID: z._default(idSchema, defaultGatewayId()),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: intField(5000, 100, 600_000),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES: intField(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
@@ -86,6 +89,7 @@ const schema = z.pipe(
       drainMs: env.TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS,
     },
     authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
+    authStaleMs: env.TUNNELGATE_GATEWAY_AUTH_STALE_MS,
     usage: {
       reporter: env.TUNNELGATE_GATEWAY_ID,
       flushMs: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_MS,

@@ -33,7 +33,12 @@ type WatchRecord<K extends WatchKind> = {
 
 /** How long without a line (heartbeats come every 15 s) before the watch is deemed dead. */
 const SILENCE_MS = 45_000;
-const MAX_BACKOFF_MS = 5000;
+/**
+ * Reconnects are retried at least this often: a changed account (disabled on another relay
+ * during an outage) reaches live connections within about this long of tunnel-api's return,
+ * and a refused connection to a down tunnel-api costs next to nothing.
+ */
+const MAX_BACKOFF_MS = 500;
 
 /**
  * The gateway's copy of tunnel-api's accounts, devices and active sessions, kept current by the
