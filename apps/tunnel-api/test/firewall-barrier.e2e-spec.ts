@@ -12,6 +12,7 @@ import {
   teardownFirewall,
 } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns, waitFor } from '@tunnelgate/netns-testing';
+import { ONE_CLIENT_ONE_DEVICE } from './support/one-client-one-device';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -65,20 +66,7 @@ describeAsRoot('the forward barrier (nftables), under an iptables flush', () => 
       iptables: await Iptables.detect(runner),
       clientSet: new ClientSet(runner),
       barrier: new ForwardBarrier(runner, DEFAULT_FIREWALL_SETTINGS),
-      loadState: async () =>
-        syncStateOf({
-          sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
-          devices: [
-            {
-              id: 'dev-1',
-              vpnIp: '192.168.255.10',
-              httpPort: 8080,
-              socksPort: 1080,
-              udpPort: 1081,
-              basePort: 20000,
-            },
-          ],
-        }),
+      loadState: async () => syncStateOf(ONE_CLIENT_ONE_DEVICE),
       logger: quiet,
       resyncIntervalMs: 3_600_000,
     };

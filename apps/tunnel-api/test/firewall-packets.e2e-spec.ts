@@ -9,6 +9,7 @@ import {
   syncStateOf,
 } from '@tunnelgate/firewall-sync';
 import { describeAsRoot, link, Netns } from '@tunnelgate/netns-testing';
+import { ONE_CLIENT_ONE_DEVICE } from './support/one-client-one-device';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -38,20 +39,7 @@ describeAsRoot('firewall with real packets between namespaces', () => {
       settings: DEFAULT_FIREWALL_SETTINGS,
       iptables: await Iptables.detect(new ExecRunner(relay.name)),
       clientSet: new ClientSet(new ExecRunner(relay.name)),
-      loadState: async () =>
-        syncStateOf({
-          sessions: [{ id: 'ses-1', vpnIp: '10.9.0.6' }],
-          devices: [
-            {
-              id: 'dev-1',
-              vpnIp: '192.168.255.10',
-              httpPort: 8080,
-              socksPort: 1080,
-              udpPort: 1081,
-              basePort: 20000,
-            },
-          ],
-        }),
+      loadState: async () => syncStateOf(ONE_CLIENT_ONE_DEVICE),
       logger: quiet,
     });
     await reconciler.start();
