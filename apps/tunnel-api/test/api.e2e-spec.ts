@@ -805,4 +805,70 @@ describe('gateway endpoints', () => {
       before + 1024,
     );
   });
+
+  it("leases an account's bytes to gateways from what its quota leaves, and takes reports out of the lease", async () => {
+    const created = await call('POST', '/v1/accounts', {
+      id: 'acc-leased',
+      username: 'leased',
+      password: 'leased-password',
+      deviceId: 'dev-1',
+      quotaBytes: 10_000,
+    });
+    expect(created.status).toBe(201);
+    const lease = (holder: string, bytes: number) =>
+      call('POST', '/v1/usage/leases', { accountId: 'acc-leased', holder, bytes }, GATEWAY_TOKEN);
+    expect((await lease('gw-a', 8000)).body).toMatchObject({
+      remaining: 8000,
+      granted: 8000,
+      unlimited: false,
+    });
+    expect((await lease('gw-b', 8000)).body).toMatchObject({ remaining: 2000, granted: 2000 });
+    const report = {
+      id: 'report-lease-1',
+      reporter: 'gw-a',
+      entries: [{ accountId: 'acc-leased', bytes: 5000 }],
+    };
+    expect((await call('POST', '/v1/usage', report, GATEWAY_TOKEN)).status).toBe(200);
+    expect((await lease('gw-c', 1)).body).toMatchObject({ granted: 0 });
+    const released = await call(
+      'POST',
+      '/v1/usage/leases/release',
+      { accountId: 'acc-leased', holder: 'gw-b' },
+      GATEWAY_TOKEN,
+    );
+    expect(released).toMatchObject({ status: 200, body: { released: true } });
+    expect((await lease('gw-c', 5000)).body).toMatchObject({ granted: 2000 });
+    expect((await lease('gw-a', 0)).body).toMatchObject({ remaining: 3000, granted: 0 });
+
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/usage/leases',
+          { accountId: 'acc-nobody', holder: 'gw-a', bytes: 1 },
+          GATEWAY_TOKEN,
+        )
+      ).status,
+    ).toBe(404);
+    for (const bad of [
+      { accountId: 'acc-leased', holder: 'gw-a', bytes: -1 },
+      { accountId: 'acc-leased', holder: 'gw-a', bytes: 2 ** 30 + 1 },
+      { accountId: 'acc-leased', holder: 'gw-a', bytes: 1.5 },
+      { accountId: 'acc-leased', bytes: 10 },
+      { accountId: 'acc-leased', holder: 'gw a', bytes: 10 },
+    ])
+      expect((await call('POST', '/v1/usage/leases', bad, GATEWAY_TOKEN)).status).toBe(400);
+    // Only gateways (and operators) lease bytes.
+    expect((await lease('gw-a', 0)).status).toBe(200);
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/usage/leases',
+          { accountId: 'acc-leased', holder: 'h', bytes: 1 },
+          HOOK_TOKEN,
+        )
+      ).status,
+    ).toBe(403);
+  });
 });

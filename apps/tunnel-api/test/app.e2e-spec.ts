@@ -37,6 +37,7 @@ describe('tunnel-api config', () => {
       firewallResyncMs: 10000,
       firewallCheckMs: 500,
       firewallMinSyncMs: 200,
+      byteLeaseTtlMs: 30_000,
       firewallSettings: {
         customerSubnet: '10.9.0.0/24',
         customerInterface: 'tun0',

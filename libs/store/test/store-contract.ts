@@ -299,6 +299,92 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
       });
     });
 
+    describe('byte leases', () => {
+      const TTL = 60_000;
+      const byHolder = (holder: string, id: string, bytes: Record<string, number>) => ({
+        ...report(id, bytes),
+        reporter: holder,
+      });
+      beforeEach(async () => {
+        await store.accounts.create(anAccount({ id: 'q', username: 'quota', quotaBytes: 1000 }));
+        await store.accounts.create(anAccount({ id: 'u', username: 'unlimited' }));
+      });
+
+      it('grants what the quota leaves after the used bytes and the other holders', async () => {
+        expect(await store.leases.acquire('q', 'gw-a', 600, TTL)).toMatchObject({
+          remaining: 600,
+          granted: 600,
+          unlimited: false,
+        });
+        expect(await store.leases.acquire('q', 'gw-b', 600, TTL)).toMatchObject({
+          remaining: 400,
+          granted: 400,
+        });
+        expect(await store.leases.acquire('q', 'gw-a', 100, TTL)).toMatchObject({
+          remaining: 600,
+          granted: 0,
+        });
+        const lease = await store.leases.acquire('q', 'gw-a', 0, TTL);
+        expect(lease?.expiresAt).toBeGreaterThan(Date.now() + TTL / 2);
+      });
+
+      it('takes reported bytes out of the reporter’s lease, once, and gives a released one back', async () => {
+        await store.leases.acquire('q', 'gw-a', 600, TTL);
+        await store.leases.acquire('q', 'gw-b', 400, TTL);
+        await store.usage.apply(byHolder('gw-a', 'rep-1', { q: 500 }));
+        await store.usage.apply(byHolder('gw-a', 'rep-1', { q: 500 }));
+        // used 500, gw-a holds 100 more, gw-b 400: nothing left.
+        expect(await store.leases.acquire('q', 'gw-c', 50, TTL)).toMatchObject({ granted: 0 });
+        await store.leases.release('q', 'gw-b');
+        expect(await store.leases.acquire('q', 'gw-c', 1000, TTL)).toMatchObject({
+          granted: 400,
+        });
+        expect(await store.leases.acquire('q', 'gw-a', 0, TTL)).toMatchObject({ remaining: 100 });
+      });
+
+      it('lets a lapsed lease go back to the quota (a dead gateway’s)', async () => {
+        await store.leases.acquire('q', 'gw-dead', 1000, 30);
+        expect(await store.leases.acquire('q', 'gw-a', 10, TTL)).toMatchObject({ granted: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        expect(await store.leases.acquire('q', 'gw-a', 1000, TTL)).toMatchObject({
+          granted: 1000,
+        });
+        // Once lapsed, its remainder is no longer its own either.
+        expect(await store.leases.acquire('q', 'gw-dead', 0, TTL)).toMatchObject({
+          remaining: 0,
+        });
+      });
+
+      it('never grants past the quota to holders asking at once', async () => {
+        const grants = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => store.leases.acquire('q', `gw-${i}`, 70, TTL)),
+        );
+        expect(grants.reduce((sum, lease) => sum + (lease?.granted ?? 0), 0)).toBe(1000);
+      });
+
+      it('grants what is asked of an account without quota, and nothing of an unknown one', async () => {
+        expect(await store.leases.acquire('u', 'gw-a', 2 ** 30, TTL)).toMatchObject({
+          granted: 2 ** 30,
+          unlimited: true,
+        });
+        expect(await store.leases.acquire('missing', 'gw-a', 10, TTL)).toBeUndefined();
+      });
+
+      it('refuses a lease of a negative, fractional or huge size, or a bad TTL', async () => {
+        for (const [bytes, ttl] of [
+          [-1, TTL],
+          [1.5, TTL],
+          [2 ** 30 + 1, TTL],
+          [10, 0],
+          [10, 7_200_000],
+        ] as const)
+          await expect(store.leases.acquire('q', 'gw-a', bytes, ttl)).rejects.toMatchObject({
+            code: 'CORRUPT_RECORD',
+          });
+        expect(await store.leases.acquire('q', 'gw-a', 0, TTL)).toMatchObject({ remaining: 0 });
+      });
+    });
+
     describe('usage reports', () => {
       beforeEach(async () => {
         await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));

@@ -46,6 +46,9 @@ const schema = z.pipe(
     // Least time between two rewrites of the rules (a burst of device changes costs one each
     // period); connects and disconnects edit the client set and never wait for it.
     TUNNELGATE_FIREWALL_MIN_SYNC_MS: intField(200, 0, 10_000),
+    // How long a gateway's byte lease lasts unless renewed: a dead gateway's unspent bytes go
+    // back to the quota after this long.
+    TUNNELGATE_BYTE_LEASE_TTL_MS: intField(30_000, 1000, 3_600_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
     TUNNELGATE_CUSTOMER_INTERFACE: z._default(
       z
@@ -111,6 +114,7 @@ const schema = z.pipe(
     firewallResyncMs: env.TUNNELGATE_FIREWALL_RESYNC_MS,
     firewallCheckMs: env.TUNNELGATE_FIREWALL_CHECK_MS,
     firewallMinSyncMs: env.TUNNELGATE_FIREWALL_MIN_SYNC_MS,
+    byteLeaseTtlMs: env.TUNNELGATE_BYTE_LEASE_TTL_MS,
     firewallSettings: {
       customerSubnet: env.TUNNELGATE_CUSTOMER_SUBNET,
       customerInterface: env.TUNNELGATE_CUSTOMER_INTERFACE,

@@ -1,10 +1,16 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   API_ROUTES,
+  byteLeaseReleaseSchema,
+  byteLeaseRequestSchema,
+  byteLeaseResponseSchema,
   proxyAuthRequestSchema,
   proxyAuthResponseSchema,
   usageReportRequestSchema,
   usageReportResponseSchema,
+  type ByteLeaseRelease,
+  type ByteLeaseRequest,
+  type ByteLeaseResponse,
   type ProxyAuthRequest,
   type ProxyAuthResponse,
   type UsageReportRequest,
@@ -15,10 +21,15 @@ import { AccountAuthenticator } from '../accounts/account-authenticator';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AllowPrincipals } from '../auth/principal';
 import { ApiRoute } from '../docs/api-route.decorator';
+import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
+import { ApiError } from '../http/api-error';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { InjectStore } from '../store/store.module';
 
-/** What proxy-gateway asks of tunnel-api besides the watch: password checks and usage reports. */
+/**
+ * What proxy-gateway asks of tunnel-api besides the watch: password checks, usage reports and
+ * byte leases.
+ */
 @Controller()
 @UseGuards(ApiTokenGuard)
 @AllowPrincipals('gateway')
@@ -26,6 +37,7 @@ export class GatewayController {
   constructor(
     private readonly authenticator: AccountAuthenticator,
     @InjectStore() private readonly store: Store,
+    @InjectTunnelApiConfig() private readonly config: TunnelApiConfig,
   ) {}
 
   @Post(API_ROUTES.proxyAuth)
@@ -66,5 +78,40 @@ export class GatewayController {
       if (account) accounts.push({ accountId, usedBytes, quotaBytes: account.quotaBytes });
     }
     return { duplicate: applied.duplicate, unknownAccounts: applied.unknownAccounts, accounts };
+  }
+
+  @Post(API_ROUTES.usageLeases)
+  @HttpCode(200)
+  @ApiRoute({
+    summary:
+      "Tops up (or, with 0 bytes, renews) a gateway's lease on an account's bytes, from what its quota leaves",
+    body: byteLeaseRequestSchema,
+    response: byteLeaseResponseSchema,
+    errors: { 404: 'no such account' },
+  })
+  async lease(
+    @Body(new ZodValidationPipe(byteLeaseRequestSchema)) body: ByteLeaseRequest,
+  ): Promise<ByteLeaseResponse> {
+    const lease = await this.store.leases.acquire(
+      body.accountId,
+      body.holder,
+      body.bytes,
+      this.config.byteLeaseTtlMs,
+    );
+    if (!lease) throw new ApiError('NOT_FOUND', `no account ${body.accountId}`);
+    return lease;
+  }
+
+  @Post(API_ROUTES.usageLeaseRelease)
+  @HttpCode(200)
+  @ApiRoute({
+    summary: "Gives what is left of a gateway's lease on an account's bytes back to its quota",
+    body: byteLeaseReleaseSchema,
+  })
+  async release(
+    @Body(new ZodValidationPipe(byteLeaseReleaseSchema)) body: ByteLeaseRelease,
+  ): Promise<{ released: true }> {
+    await this.store.leases.release(body.accountId, body.holder);
+    return { released: true };
   }
 }

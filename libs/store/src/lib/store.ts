@@ -129,6 +129,45 @@ export interface UsageRepository {
   apply(report: UsageReport): Promise<AppliedUsageReport>;
 }
 
+/**
+ * A gateway's right to relay an account's bytes without asking again: reserved atomically from
+ * what the quota leaves, so every relay together never relays past the quota (issue 19).
+ */
+export interface ByteLease {
+  /** Bytes the holder may still relay under its lease (what it had left, plus `granted`). */
+  remaining: number;
+  /** Of those, reserved by this call: 0 when the quota has nothing left to give. */
+  granted: number;
+  /** When the lease lapses unless renewed (ms since the epoch, on the store's clock). */
+  expiresAt: number;
+  /** The account has no quota: leases are not needed, and `granted` is what was asked. */
+  unlimited: boolean;
+}
+
+/** The largest lease one call may ask for (1 GiB): a lease is a short run, not a plan. */
+export const MAX_LEASE_BYTES = 2 ** 30;
+
+/**
+ * Byte leases per (account, holder). What an account can still lease is its quota, less its
+ * used bytes, less every other holder's unexpired remainder. A usage report takes its bytes out
+ * of the reporter's lease in the same transaction that counts them; a lease that is neither
+ * renewed nor reported on lapses after its TTL, and its remainder goes back (a dead gateway's).
+ */
+export interface LeaseRepository {
+  /**
+   * Tops the holder's lease up by at most `bytes` and renews it for `ttlMs`. Undefined for an
+   * account that does not exist.
+   */
+  acquire(
+    accountId: string,
+    holder: string,
+    bytes: number,
+    ttlMs: number,
+  ): Promise<ByteLease | undefined>;
+  /** Gives what is left of the holder's lease back (its last connection of the account ended). */
+  release(accountId: string, holder: string): Promise<void>;
+}
+
 export type ChangeListener = (change: Change) => void;
 
 export interface Watch {
@@ -180,6 +219,7 @@ export interface Store {
   readonly changes: ChangeFeed;
   readonly loginAttempts: LoginAttemptRepository;
   readonly usage: UsageRepository;
+  readonly leases: LeaseRepository;
   /** Resolves when the backend answers; readiness probes call it. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -156,3 +156,32 @@ export const usageReportResponseSchema = z.object({
   ),
 });
 export type UsageReportResponse = z.infer<typeof usageReportResponseSchema>;
+
+/** The most one lease request may ask for (1 GiB); the store holds the same bound. */
+export const MAX_LEASE_REQUEST_BYTES = 2 ** 30;
+
+/**
+ * POST /v1/usage/leases — the gateway `holder` tops its lease on an account's bytes up by at most
+ * `bytes` (0 renews it): what it may relay before it asks again. 404 for an unknown account.
+ */
+export const byteLeaseRequestSchema = z.strictObject({
+  accountId: idSchema,
+  holder: idSchema,
+  bytes: z.int().check(z.minimum(0), z.maximum(MAX_LEASE_REQUEST_BYTES)),
+});
+export type ByteLeaseRequest = z.infer<typeof byteLeaseRequestSchema>;
+export const byteLeaseResponseSchema = z.object({
+  /** Bytes the holder may relay from now on under its lease. */
+  remaining: z.number(),
+  /** Of those, reserved by this request (0: the quota has nothing left to give). */
+  granted: z.number(),
+  /** When the lease lapses unless renewed (ms since the epoch). */
+  expiresAt: z.number(),
+  /** The account has no quota: no lease is needed. */
+  unlimited: z.boolean(),
+});
+export type ByteLeaseResponse = z.infer<typeof byteLeaseResponseSchema>;
+
+/** POST /v1/usage/leases/release — the holder gives what is left of its lease back. */
+export const byteLeaseReleaseSchema = z.strictObject({ accountId: idSchema, holder: idSchema });
+export type ByteLeaseRelease = z.infer<typeof byteLeaseReleaseSchema>;

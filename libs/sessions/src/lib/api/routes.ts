@@ -10,6 +10,8 @@ export const API_ROUTES = {
   watch: '/v1/watch',
   proxyAuth: '/v1/proxy/auth',
   usage: '/v1/usage',
+  usageLeases: '/v1/usage/leases',
+  usageLeaseRelease: '/v1/usage/leases/release',
   healthz: '/healthz',
   readyz: '/readyz',
   metrics: '/metrics',

@@ -86,7 +86,7 @@ export const APPLY_USAGE_SCRIPT = `
 local duplicate = not redis.call('SET', ARGV[4], ARGV[3], 'NX', 'PX', ARGV[1])
 local out = { duplicate and 1 or 0 }
 local max = tonumber(ARGV[2])
-for i = 5, #ARGV, 3 do
+for i = 5, #ARGV, 4 do
   if redis.call('EXISTS', ARGV[i]) == 0 then
     table.insert(out, -1)
   elseif duplicate then
@@ -98,7 +98,53 @@ for i = 5, #ARGV, 3 do
       total = max
     end
     table.insert(out, total)
+    -- The reporter relayed these bytes under its lease: they come out of it as they count.
+    local lease = redis.call('HGET', ARGV[i + 3], ARGV[3])
+    if lease then
+      local remaining, expires = string.match(lease, '^(%d+):(%d+)$')
+      local left = math.max(0, tonumber(remaining) - tonumber(ARGV[i + 2]))
+      redis.call('HSET', ARGV[i + 3], ARGV[3], string.format('%d:%s', left, expires))
+    end
   end
 end
 return out
+`;
+
+/**
+ * Tops up one holder's byte lease on an account (see LeaseRepository). Leases live in one hash
+ * per account, holder -> "remaining:expiresAt" (ms, the server's clock); lapsed ones are dropped
+ * as they are met. The quota is read from the account's JSON: decoded only, never re-encoded.
+ *
+ * ARGV: account key, used key, leases key, holder, bytes, ttl ms, MAX_BYTE_COUNT.
+ * Returns {-1} for no such account, else {remaining, granted, expiresAt, unlimited (1/0)}.
+ */
+export const ACQUIRE_LEASE_SCRIPT = `
+local doc = redis.call('GET', ARGV[1])
+if not doc then return { -1 } end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local quota = cjson.decode(doc).quotaBytes
+local unlimited = quota == nil or quota == cjson.null
+local used = tonumber(redis.call('GET', ARGV[2]) or '0')
+local own, held = 0, 0
+local leases = redis.call('HGETALL', ARGV[3])
+for i = 1, #leases, 2 do
+  local remaining, expires = string.match(leases[i + 1], '^(%d+):(%d+)$')
+  if tonumber(expires) <= now then
+    redis.call('HDEL', ARGV[3], leases[i])
+  elseif leases[i] == ARGV[4] then
+    own = tonumber(remaining)
+  else
+    held = held + tonumber(remaining)
+  end
+end
+local granted = tonumber(ARGV[5])
+if not unlimited then
+  granted = math.max(0, math.min(granted, quota - used - held - own))
+end
+local remaining = math.min(own + granted, tonumber(ARGV[7]))
+local expiresAt = now + tonumber(ARGV[6])
+redis.call('HSET', ARGV[3], ARGV[4], string.format('%d:%d', remaining, expiresAt))
+if redis.call('PTTL', ARGV[3]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', ARGV[3], ARGV[6]) end
+return { remaining, granted, expiresAt, unlimited and 1 or 0 }
 `;

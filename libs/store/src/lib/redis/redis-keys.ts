@@ -12,6 +12,8 @@ export class RedisKeys {
   readonly channel = () => `${this.prefix}changes:notify`;
   readonly account = (id: string) => `${this.prefix}account:${id}`;
   readonly accountUsed = (id: string) => `${this.prefix}account:${id}:used`;
+  /** The account's byte leases: holder -> "remaining:expiresAt"; expires with the last one. */
+  readonly accountLeases = (id: string) => `${this.prefix}account:${id}:leases`;
   /** Hash username -> account id: the username's uniqueness lives here. */
   readonly accountUsernames = () => `${this.prefix}accounts:by-username`;
   /** Sorted set of account ids, all score 0, so ZRANGE BYLEX pages by id. */

@@ -6,6 +6,7 @@ import { RedisChanges } from './redis-changes';
 import { RedisDevices } from './redis-devices';
 import { RedisKeys } from './redis-keys';
 import { RedisLoginAttempts } from './redis-login-attempts';
+import { RedisLeases } from './redis-leases';
 import { RedisUsage } from './redis-usage';
 import { RedisMutator } from './redis-mutator';
 import { RedisSessions } from './redis-sessions';
@@ -27,6 +28,7 @@ export class RedisStore implements Store {
   readonly changes: RedisChanges;
   readonly loginAttempts: RedisLoginAttempts;
   readonly usage: RedisUsage;
+  readonly leases: RedisLeases;
   private readonly redis: Redis;
   /** Reconnect only a connection that once worked: a wrong URL at boot fails at once. */
   private reconnect = false;
@@ -55,6 +57,7 @@ export class RedisStore implements Store {
     this.changes = new RedisChanges(this.redis, keys);
     this.loginAttempts = new RedisLoginAttempts(this.redis, keys);
     this.usage = new RedisUsage(this.redis, keys);
+    this.leases = new RedisLeases(this.redis, keys);
   }
 
   /** Connects and checks the server answers; call once before use. */

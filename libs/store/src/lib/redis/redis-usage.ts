@@ -33,6 +33,7 @@ export class RedisUsage implements UsageRepository {
         this.keys.account(accountId),
         this.keys.accountUsed(accountId),
         bytes,
+        this.keys.accountLeases(accountId),
       ]),
     )) as unknown as number[];
     const totals = new Map<string, number>();

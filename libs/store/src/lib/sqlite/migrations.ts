@@ -56,6 +56,15 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE devices ADD COLUMN seen_at TEXT;
   `,
+  `
+  CREATE TABLE byte_leases (
+    account_id TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    remaining INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, holder)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

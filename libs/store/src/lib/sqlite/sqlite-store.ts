@@ -11,6 +11,7 @@ import { SqliteContext } from './sqlite-context';
 import { SqliteDevices } from './sqlite-devices';
 import { SqliteLoginAttempts } from './sqlite-login-attempts';
 import { SqliteSessions } from './sqlite-sessions';
+import { SqliteLeases } from './sqlite-leases';
 import { SqliteUsage } from './sqlite-usage';
 
 export interface SqliteStoreOptions {
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
   readonly changes: SqliteChanges;
   readonly loginAttempts: SqliteLoginAttempts;
   readonly usage: SqliteUsage;
+  readonly leases: SqliteLeases;
   private readonly db: Database.Database;
   private readonly lock: ProcessLock | undefined;
 
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
     this.changes = new SqliteChanges(ctx);
     this.loginAttempts = new SqliteLoginAttempts(ctx);
     this.usage = new SqliteUsage(ctx);
+    this.leases = new SqliteLeases(ctx);
   }
 
   async ping(): Promise<void> {

@@ -14,6 +14,7 @@ export class SqliteUsage implements UsageRepository {
   private readonly add;
   private readonly read;
   private readonly forget;
+  private readonly spend;
   private applied = 0;
 
   constructor(private readonly ctx: SqliteContext) {
@@ -29,6 +30,10 @@ export class SqliteUsage implements UsageRepository {
       'SELECT used_bytes FROM accounts WHERE id = ?',
     );
     this.forget = db.prepare<[number]>('DELETE FROM usage_reports WHERE applied_at <= ?');
+    // The reporter relayed these bytes under its lease: they come out of it as they are counted.
+    this.spend = db.prepare<[number, string, string]>(
+      'UPDATE byte_leases SET remaining = MAX(remaining - ?, 0) WHERE account_id = ? AND holder = ?',
+    );
   }
 
   async apply(report: UsageReport): Promise<AppliedUsageReport> {
@@ -45,6 +50,7 @@ export class SqliteUsage implements UsageRepository {
           const row = duplicate
             ? this.read.get(accountId)
             : this.add.get(bytes, MAX_BYTE_COUNT, accountId);
+          if (row && !duplicate) this.spend.run(bytes, accountId, report.reporter);
           if (row) totals.set(accountId, row.used_bytes);
           else unknown.add(accountId);
         }
