@@ -19,6 +19,7 @@ import {
 import { ConnectionRegistry } from './connections/connection-registry';
 import { ApiClient } from './control/api-client';
 import { RelayDirectory } from './control/relay-directory';
+import { ByteAllowance } from './control/byte-allowance';
 import { UsageMeter } from './control/usage-meter';
 import { HttpProxyListener } from './listeners/http-proxy.listener';
 import { Socks5Listener } from './listeners/socks5.listener';
@@ -79,7 +80,21 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         metrics.errors.inc({ kind: `watch_bad_${kind}_record` }),
       );
       const meter = new UsageMeter(this.api, directory, this.registry, config.usage, log);
-      this.gate = new RelayGatekeeper(directory, this.api, this.registry, meter, config, log);
+      const allowance = new ByteAllowance(
+        this.api,
+        { holder: config.usage.reporter, ...config.leases },
+        () => meter.flushNow(),
+        log,
+      );
+      this.gate = new RelayGatekeeper(
+        directory,
+        this.api,
+        this.registry,
+        meter,
+        allowance,
+        config,
+        log,
+      );
     } else {
       this.gate = new DeviceGatekeeper(config.directAllow, config.timeouts.connectMs);
     }

@@ -461,6 +461,51 @@ describe('accounts at work', () => {
     expect(Number(usage.body['usedBytes'])).toBeGreaterThanOrEqual(300_000);
   });
 
+  it('stops a CONNECT tunnel at the byte its quota ends, both ways, at loopback speed (byte leases)', async () => {
+    const usage = async (id: string) =>
+      Number((await api.call('GET', `/v1/accounts/${id}/usage`)).body['usedBytes']);
+    // Download: every byte relayed either way came out of a lease.
+    await account('leased-down', { quotaBytes: 400_000 });
+    const down = await connectTunnel(
+      relay.port('http'),
+      `127.0.0.1:${targets.httpPort}`,
+      `leased-down:${PASSWORD}`,
+    );
+    expect(down.status).toBe('HTTP/1.1 200 Connection Established');
+    const request = 'GET /bytes/5000000 HTTP/1.1\r\nHost: x\r\n\r\n';
+    let received = 0;
+    down.socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    down.socket.write(request);
+    expect(await closed(down.socket, 15_000)).toBe(true);
+    expect(received + request.length).toBeLessThanOrEqual(400_000);
+    expect(received).toBeGreaterThan(300_000);
+    // Counted from the sockets (the CONNECT exchange too): within a few hundred bytes of it.
+    await waitFor(async () => (await usage('leased-down')) >= received, 'the usage reported');
+    expect(await usage('leased-down')).toBeLessThanOrEqual(400_000 + 1000);
+
+    // Upload, to a sink that reads everything.
+    let sunk = 0;
+    const sink = createServer((socket) => socket.on('data', (c: Buffer) => (sunk += c.length)));
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      await account('leased-up', { quotaBytes: 400_000 });
+      const up = await connectTunnel(
+        relay.port('http'),
+        `127.0.0.1:${(sink.address() as AddressInfo).port}`,
+        `leased-up:${PASSWORD}`,
+      );
+      expect(up.status).toBe('HTTP/1.1 200 Connection Established');
+      const ended = closed(up.socket, 15_000);
+      for (let i = 0; i < 40 && !up.socket.destroyed; i++) up.socket.write(Buffer.alloc(64 * 1024));
+      expect(await ended).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sunk).toBeLessThanOrEqual(400_000);
+      expect(sunk).toBeGreaterThan(300_000);
+    } finally {
+      sink.close();
+    }
+  });
+
   it('holds an account to its connection limit', async () => {
     await account('single', { maxConnections: 1 });
     const first = await connectTunnel(

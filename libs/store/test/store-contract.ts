@@ -323,6 +323,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(await store.leases.acquire('q', 'gw-a', 100, TTL)).toMatchObject({
           remaining: 600,
           granted: 0,
+          quotaLeft: 1000,
         });
         const lease = await store.leases.acquire('q', 'gw-a', 0, TTL);
         expect(lease?.expiresAt).toBeGreaterThan(Date.now() + TTL / 2);
@@ -333,8 +334,11 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         await store.leases.acquire('q', 'gw-b', 400, TTL);
         await store.usage.apply(byHolder('gw-a', 'rep-1', { q: 500 }));
         await store.usage.apply(byHolder('gw-a', 'rep-1', { q: 500 }));
-        // used 500, gw-a holds 100 more, gw-b 400: nothing left.
-        expect(await store.leases.acquire('q', 'gw-c', 50, TTL)).toMatchObject({ granted: 0 });
+        // used 500, gw-a holds 100 more, gw-b 400: nothing left, though the quota leaves 500.
+        expect(await store.leases.acquire('q', 'gw-c', 50, TTL)).toMatchObject({
+          granted: 0,
+          quotaLeft: 500,
+        });
         await store.leases.release('q', 'gw-b');
         expect(await store.leases.acquire('q', 'gw-c', 1000, TTL)).toMatchObject({
           granted: 400,
@@ -366,6 +370,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
         expect(await store.leases.acquire('u', 'gw-a', 2 ** 30, TTL)).toMatchObject({
           granted: 2 ** 30,
           unlimited: true,
+          quotaLeft: null,
         });
         expect(await store.leases.acquire('missing', 'gw-a', 10, TTL)).toBeUndefined();
       });

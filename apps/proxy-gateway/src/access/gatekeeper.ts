@@ -2,6 +2,7 @@ import type { Credentials } from '@tunnelgate/proxy-protocols';
 import type { GatewayProtocol } from '@tunnelgate/sessions';
 import type { Dialer } from '../upstream/dialer';
 import type { UdpExitFactory } from '../udp/udp-exit';
+import type { ByteBudget } from '../control/byte-allowance';
 
 /** Why a client is not let through; each listener turns it into its protocol's answer. */
 export type RefusalKind =
@@ -29,6 +30,8 @@ export interface Grant {
   accountId: string | undefined;
   deviceId: string | undefined;
   sessionId?: string;
+  /** The account's byte budget when it has a quota: its tunnels relay only leased bytes. */
+  budget?: ByteBudget;
   dial: Dialer;
   /** SOCKS5 UDP ASSOCIATE's exit; absent where UDP cannot be carried. */
   udp?: UdpExitFactory;

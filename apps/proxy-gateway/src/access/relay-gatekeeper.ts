@@ -16,6 +16,7 @@ import type { GatewayConfig, ListenerName } from '../config/gateway.config';
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import type { Tunnel } from '../connections/tunnel';
 import { ApiRefusal, type ApiClient } from '../control/api-client';
+import type { ByteAllowance } from '../control/byte-allowance';
 import type { RelayDirectory } from '../control/relay-directory';
 import type { UsageMeter } from '../control/usage-meter';
 import { httpConnectDialer } from '../upstream/http-connect-dialer';
@@ -89,6 +90,7 @@ export class RelayGatekeeper implements Gatekeeper {
     private readonly api: ApiClient,
     private readonly registry: ConnectionRegistry,
     private readonly meter: UsageMeter,
+    private readonly allowance: ByteAllowance,
     private readonly config: GatewayConfig,
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {
@@ -110,6 +112,12 @@ export class RelayGatekeeper implements Gatekeeper {
         });
     });
     directory.on('device', (after, id) => this.onDevice(after, id));
+    const sampled = registry.onRemove;
+    registry.onRemove = (tunnel) => {
+      sampled(tunnel);
+      if (tunnel.accountId && registry.countFor(tunnel.accountId) === 0)
+        allowance.idle(tunnel.accountId);
+    };
   }
 
   get problem(): string | undefined {
@@ -123,6 +131,7 @@ export class RelayGatekeeper implements Gatekeeper {
 
   async stop(): Promise<void> {
     this.directory.stop();
+    this.allowance.stop();
     await this.meter.stop();
   }
 
@@ -288,7 +297,12 @@ export class RelayGatekeeper implements Gatekeeper {
     const device = this.directory.device(account.deviceId);
     if (!device || device.status !== 'online')
       throw new AccessRefused('device-unavailable', 'the device of this account is offline');
-    return { accountId: account.id, deviceId: device.id, ...this.upstreamsFor(device) };
+    return {
+      accountId: account.id,
+      deviceId: device.id,
+      budget: this.allowance.budgetFor(account.id, account.quotaBytes !== null),
+      ...this.upstreamsFor(device),
+    };
   }
 
   /** What forbids `account` now (checked at login and again whenever the account changes). */

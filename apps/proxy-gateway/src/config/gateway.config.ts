@@ -60,6 +60,10 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: intField(5000, 100, 600_000),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES: intField(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: intField(30, 1, 100_000),
+    // Byte leases of accounts with a quota: the first (and least) one asked for, and the
+    // largest, which is what this gateway can hold back from the other relays while idle.
+    TUNNELGATE_GATEWAY_LEASE_MIN_BYTES: intField(256 * 1024, 1024, 1024 * 1024 * 1024),
+    TUNNELGATE_GATEWAY_LEASE_MAX_BYTES: intField(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
@@ -96,6 +100,13 @@ const schema = z.pipe(
       flushBytes: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES,
     },
     authFailuresPerMinute: env.TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE,
+    leases: {
+      minLeaseBytes: env.TUNNELGATE_GATEWAY_LEASE_MIN_BYTES,
+      maxLeaseBytes: Math.max(
+        env.TUNNELGATE_GATEWAY_LEASE_MIN_BYTES,
+        env.TUNNELGATE_GATEWAY_LEASE_MAX_BYTES,
+      ),
+    },
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );

@@ -55,7 +55,7 @@ export async function openTunnel(
   }
   if (options.greeting) client.write(options.greeting(upstream));
   accepted.idleFromNowOn(options.idleMs);
-  relayLegs(accepted.tunnel, upstream, reader, options.head);
+  relayLegs(accepted.tunnel, upstream, reader, options.head, grant.budget);
   accepted.outcome('tunnel');
   return undefined;
 }

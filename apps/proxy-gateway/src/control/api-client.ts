@@ -2,9 +2,12 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import { Agent as TlsAgent, request as requestTls } from 'node:https';
 import {
   API_ROUTES,
+  byteLeaseResponseSchema,
   clientSessionSchema,
   proxyAuthResponseSchema,
   usageReportResponseSchema,
+  type ByteLeaseRequest,
+  type ByteLeaseResponse,
   type ClientSession,
   type ProxyAuthRequest,
   type UsageReportRequest,
@@ -53,6 +56,14 @@ export class ApiClient {
 
   async reportUsage(body: UsageReportRequest): Promise<UsageReportResponse> {
     return usageReportResponseSchema.parse(await this.json('POST', API_ROUTES.usage, body));
+  }
+
+  async leaseBytes(body: ByteLeaseRequest): Promise<ByteLeaseResponse> {
+    return byteLeaseResponseSchema.parse(await this.json('POST', API_ROUTES.usageLeases, body));
+  }
+
+  async releaseLease(accountId: string, holder: string): Promise<void> {
+    await this.json('POST', API_ROUTES.usageLeaseRelease, { accountId, holder });
   }
 
   /** The active session on a VPN IP (a fresh lookup when the watch has not shown it yet). */

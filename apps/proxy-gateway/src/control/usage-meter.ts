@@ -84,6 +84,12 @@ export class UsageMeter {
     if (due || largest >= this.options.flushBytes) await this.flush();
   }
 
+  /** Samples every live tunnel and sends what it has (a byte lease needs the store told now). */
+  flushNow(): Promise<void> {
+    for (const tunnel of this.registry.all()) this.sample(tunnel);
+    return this.flush();
+  }
+
   /** Sends the unanswered report, or else a new one of what is pending; one at a time. */
   flush(): Promise<void> {
     this.queue = this.queue.then(async () => {

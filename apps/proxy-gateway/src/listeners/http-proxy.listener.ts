@@ -25,6 +25,8 @@ import type { Dialer } from '../upstream/dialer';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
 import { KeptAliveConnections } from './kept-alive-connections';
 import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
+import type { ByteBudget } from '../control/byte-allowance';
+import { meterReads } from '../connections/meter-reads';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -53,6 +55,9 @@ class DialerAgent extends Agent {
   constructor(
     readonly dial: Dialer,
     private readonly opened: (upstream: Socket) => void,
+    /** Responses read from the upstream are taken from it (an account with a quota). */
+    private readonly budget: ByteBudget | undefined,
+    private readonly usedUp: () => void,
   ) {
     // One client connection's requests come one at a time: one upstream socket serves them.
     super({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
@@ -67,6 +72,7 @@ class DialerAgent extends Agent {
         // Dialers open tunnels half-open; a pooled keep-alive socket must close when the origin
         // closes (its keep-alive timeout), or the agent hands out a dead socket.
         socket.allowHalfOpen = false;
+        if (this.budget) meterReads(socket, this.budget, this.usedUp);
         this.opened(socket);
         callback?.(null, socket);
         // Dialers hand sockets over paused (no byte lost before a reader exists): the HTTP
@@ -292,9 +298,11 @@ export class HttpProxyListener {
     // RFC 9112 §3.2.2: a proxy replaces Host with the absolute URI's authority.
     req.headers.host = url.host;
     req.url = `${url.pathname}${url.search}`;
+    // The request's body, as it goes up; the response's, as it comes down (the agent's socket).
+    if (grant.budget) meterReads(req, grant.budget, () => accepted.tunnel.close('over-quota'));
     this.proxy.web(req, res, {
       target: `http://${url.host}`,
-      agent: this.agentFor(req.socket as ClientSocket, accepted, grant.dial),
+      agent: this.agentFor(req.socket as ClientSocket, accepted, grant),
       proxyTimeout: this.config.timeouts.idleMs,
     });
   }
@@ -306,12 +314,17 @@ export class HttpProxyListener {
    * upstream in the registry: it closes with the client (a client gone mid-response stops the
    * download at once), and with a kick, a disabled account or an offline device.
    */
-  private agentFor(socket: ClientSocket, accepted: AcceptedClient, dial: Dialer): DialerAgent {
+  private agentFor(socket: ClientSocket, accepted: AcceptedClient, grant: Grant): DialerAgent {
     const current = socket[UPSTREAM];
-    if (current?.dial === dial) return current;
+    if (current?.dial === grant.dial) return current;
     current?.destroy();
     if (!current) socket.once('close', () => socket[UPSTREAM]?.destroy());
-    const agent = new DialerAgent(dial, (upstream) => (accepted.tunnel.upstream = upstream));
+    const agent = new DialerAgent(
+      grant.dial,
+      (upstream) => (accepted.tunnel.upstream = upstream),
+      grant.budget,
+      () => accepted.tunnel.close('over-quota'),
+    );
     socket[UPSTREAM] = agent;
     return agent;
   }

@@ -138,6 +138,7 @@ export class Socks5Listener {
         this.udpPorts,
         this.metrics,
         this.config.timeouts.idleMs,
+        grant.budget,
       );
       if (code !== undefined && socket.writable) socket.end(socks5Reply(code));
       return;

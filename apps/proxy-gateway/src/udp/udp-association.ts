@@ -12,6 +12,7 @@ import { upstreamSocks5 } from '../listeners/refusal-answers';
 import type { Target } from '../upstream/dialer';
 import type { UdpExit, UdpExitFactory } from './udp-exit';
 import type { UdpPortPool } from './udp-port-pool';
+import type { ByteBudget } from '../control/byte-allowance';
 
 const plain = (ip: string) => (ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip);
 
@@ -31,6 +32,8 @@ export async function openUdpAssociation(
   ports: UdpPortPool,
   metrics: GatewayMetrics,
   idleMs: number,
+  /** An account with a quota: each datagram is taken from it whole, or dropped. */
+  budget?: ByteBudget,
 ): Promise<Socks5ReplyCode | undefined> {
   const { tunnel } = accepted;
   const client = tunnel.client;
@@ -46,10 +49,17 @@ export async function openUdpAssociation(
   let exit: UdpExit;
   let lastActive = Date.now();
   const drop = (kind: string) => metrics.errors.inc({ kind: `udp_${kind}` });
+  /** Whether the lease covers the datagram; when not, it is dropped, and the quota looked at. */
+  const leased = (bytes: number): boolean => {
+    if (!budget || budget.takeWhole(bytes)) return true;
+    drop('over_lease');
+    void budget.more(bytes).then((more) => more || tunnel.close('over-quota'));
+    return false;
+  };
   try {
     exit = await openExit({
       deliver(packet) {
-        if (clientPort === undefined) return;
+        if (clientPort === undefined || !leased(packet.length)) return;
         lastActive = Date.now();
         tunnel.udpBytesOut += packet.length;
         port.send(packet, clientPort, clientIp);
@@ -77,6 +87,7 @@ export async function openUdpAssociation(
     else if (from.port !== clientPort) return drop('foreign_source');
     const datagram = parseSocks5Datagram(packet);
     if (typeof datagram === 'string') return drop('bad_datagram');
+    if (!leased(packet.length)) return;
     lastActive = Date.now();
     tunnel.udpBytesIn += packet.length;
     exit.send(packet, datagram);

@@ -142,6 +142,11 @@ export interface ByteLease {
   expiresAt: number;
   /** The account has no quota: leases are not needed, and `granted` is what was asked. */
   unlimited: boolean;
+  /**
+   * What the quota leaves after the used bytes, leases aside (null without quota). Nothing
+   * granted while this is above `remaining`: other holders have the rest, for now.
+   */
+  quotaLeft: number | null;
 }
 
 /** The largest lease one call may ask for (1 GiB): a lease is a short run, not a plan. */

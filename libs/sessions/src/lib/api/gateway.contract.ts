@@ -179,6 +179,8 @@ export const byteLeaseResponseSchema = z.object({
   expiresAt: z.number(),
   /** The account has no quota: no lease is needed. */
   unlimited: z.boolean(),
+  /** What the quota leaves after the used bytes, leases aside (null without quota). */
+  quotaLeft: z.nullable(z.number()),
 });
 export type ByteLeaseResponse = z.infer<typeof byteLeaseResponseSchema>;
 

@@ -116,7 +116,8 @@ return out
  * as they are met. The quota is read from the account's JSON: decoded only, never re-encoded.
  *
  * ARGV: account key, used key, leases key, holder, bytes, ttl ms, MAX_BYTE_COUNT.
- * Returns {-1} for no such account, else {remaining, granted, expiresAt, unlimited (1/0)}.
+ * Returns {-1} for no such account, else {remaining, granted, expiresAt, unlimited (1/0),
+ * quotaLeft (-1 without quota)}.
  */
 export const ACQUIRE_LEASE_SCRIPT = `
 local doc = redis.call('GET', ARGV[1])
@@ -146,5 +147,7 @@ local remaining = math.min(own + granted, tonumber(ARGV[7]))
 local expiresAt = now + tonumber(ARGV[6])
 redis.call('HSET', ARGV[3], ARGV[4], string.format('%d:%d', remaining, expiresAt))
 if redis.call('PTTL', ARGV[3]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', ARGV[3], ARGV[6]) end
-return { remaining, granted, expiresAt, unlimited and 1 or 0 }
+local quotaLeft = -1
+if not unlimited then quotaLeft = math.max(0, quota - used) end
+return { remaining, granted, expiresAt, unlimited and 1 or 0, quotaLeft }
 `;

@@ -24,7 +24,7 @@ export class RedisLeases implements LeaseRepository {
     ttlMs: number,
   ): Promise<ByteLease | undefined> {
     assertValidLeaseRequest(accountId, bytes, ttlMs);
-    const [remaining, granted, expiresAt, unlimited] = (await this.acquireScript(
+    const [remaining, granted, expiresAt, unlimited, quotaLeft] = (await this.acquireScript(
       this.keys.account(accountId),
       this.keys.accountUsed(accountId),
       this.keys.accountLeases(accountId),
@@ -39,6 +39,7 @@ export class RedisLeases implements LeaseRepository {
       granted: granted ?? 0,
       expiresAt: expiresAt ?? 0,
       unlimited: unlimited === 1,
+      quotaLeft: quotaLeft === undefined || quotaLeft < 0 ? null : quotaLeft,
     };
   }
 

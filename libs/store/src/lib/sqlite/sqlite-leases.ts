@@ -59,7 +59,8 @@ export class SqliteLeases implements LeaseRepository {
         const remaining = Math.min(own + granted, MAX_BYTE_COUNT);
         const expiresAt = now + ttlMs;
         this.upsert.run(accountId, holder, remaining, expiresAt);
-        return { remaining, granted, expiresAt, unlimited };
+        const quotaLeft = unlimited ? null : Math.max(0, (account.quota ?? 0) - account.used_bytes);
+        return { remaining, granted, expiresAt, unlimited, quotaLeft };
       })
       .immediate();
   }
