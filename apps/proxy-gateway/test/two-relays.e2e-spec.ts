@@ -1,0 +1,118 @@
+import { freePort, waitFor } from '@tunnelgate/netns-testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { GatewayInstance } from './support/gateway-instance';
+import { closed, connectTunnel } from './support/raw-clients';
+import { Targets } from './support/targets';
+import { TunnelApiProcess } from './support/tunnel-api-process';
+
+// Two relays (tunnel-api + gateway each) sharing one real redis-server, one phone (a gateway in
+// device mode): an account's quota holds across both, at loopback speed (issue 19).
+jest.setTimeout(60_000);
+
+const PASSWORD = 'correct horse battery';
+const QUOTA = 3_000_000;
+const targets = new Targets();
+const device = new GatewayInstance({
+  TUNNELGATE_GATEWAY_MODE: 'device',
+  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
+  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+});
+const apis = [new TunnelApiProcess(), new TunnelApiProcess()];
+const relays: GatewayInstance[] = [];
+let redis: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const redisPort = await freePort();
+  redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await waitFor(async () => {
+    const probe = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'ignore' });
+    return new Promise<boolean>((resolve) => probe.once('exit', (code) => resolve(code === 0)));
+  }, 'redis-server');
+  await targets.start();
+  await device.start();
+  for (const [i, api] of apis.entries()) {
+    await api.start(undefined, { TUNNELGATE_STORE: `redis://127.0.0.1:${redisPort}/0` });
+    relays.push(
+      await new GatewayInstance({
+        TUNNELGATE_API_URL: api.url,
+        TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
+        TUNNELGATE_GATEWAY_ID: `relay-${i}`,
+      }).start(),
+    );
+  }
+  const [first] = apis;
+  if (!first) throw new Error('no relay');
+  const put = await first.call('PUT', '/v1/devices/dev-sim', {
+    name: 'simulated phone',
+    vpnIp: '127.0.0.2',
+    httpPort: device.port('http'),
+    socksPort: device.port('socks5'),
+    basePort: null,
+  });
+  expect(put.status).toBe(200);
+  expect((await first.call('POST', '/v1/devices/dev-sim/connected')).status).toBe(200);
+});
+
+afterAll(async () => {
+  for (const relay of relays) await relay.close();
+  await device.close();
+  for (const api of apis) await api.remove();
+  await targets.close();
+  redis?.kill('SIGKILL');
+});
+
+describe('two relays sharing one Redis (issue 19)', () => {
+  it("holds an account's quota across both, at loopback speed: what they relay together stays within it", async () => {
+    const [first] = apis;
+    const created = await first!.call('POST', '/v1/accounts', {
+      id: 'shared',
+      username: 'shared',
+      password: PASSWORD,
+      deviceId: 'dev-sim',
+      protocols: ['http'],
+      quotaBytes: QUOTA,
+    });
+    expect(created.status).toBe(201);
+    const known = (relay: GatewayInstance) =>
+      (
+        relay.service.gate as unknown as { directory: { account(id: string): unknown } }
+      ).directory.account('shared') !== undefined;
+    await waitFor(async () => relays.every(known), 'the account at both relays');
+
+    // Two downloads through each relay at once, each asking for far more than the quota.
+    const request = 'GET /bytes/20000000 HTTP/1.1\r\nHost: x\r\n\r\n';
+    let received = 0;
+    const downloads = relays.flatMap((relay) =>
+      [0, 1].map(async () => {
+        const { socket, status } = await connectTunnel(
+          relay.port('http'),
+          `127.0.0.1:${targets.httpPort}`,
+          `shared:${PASSWORD}`,
+        );
+        expect(status).toBe('HTTP/1.1 200 Connection Established');
+        socket.on('data', (chunk: Buffer) => (received += chunk.length));
+        socket.write(request);
+        return closed(socket, 30_000);
+      }),
+    );
+    expect(await Promise.all(downloads)).toEqual([true, true, true, true]);
+    const relayed = received + 4 * request.length;
+    expect(relayed).toBeLessThanOrEqual(QUOTA);
+    // Each relay gives back what it leased and did not use; nearly all of the quota was served.
+    expect(relayed).toBeGreaterThan(QUOTA * 0.9);
+    const usage = async () =>
+      Number((await first!.call('GET', '/v1/accounts/shared/usage')).body['usedBytes']);
+    await waitFor(async () => (await usage()) >= relayed, 'both relays reported');
+    const used = await usage();
+    console.log(
+      `two relays, quota ${QUOTA}: relayed ${relayed} (${((100 * relayed) / QUOTA).toFixed(1)}%), billed ${used}`,
+    );
+    // Billed from the sockets: the CONNECT exchanges on top, nothing more.
+    expect(used - relayed).toBeLessThan(4 * 200);
+  });
+});
