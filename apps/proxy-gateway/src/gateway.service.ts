@@ -20,6 +20,7 @@ import { ConnectionRegistry } from './connections/connection-registry';
 import { ApiClient } from './control/api-client';
 import { RelayDirectory } from './control/relay-directory';
 import { ByteAllowance } from './control/byte-allowance';
+import { ConnectionSlots } from './control/connection-slots';
 import { UsageMeter } from './control/usage-meter';
 import { HttpProxyListener } from './listeners/http-proxy.listener';
 import { Socks5Listener } from './listeners/socks5.listener';
@@ -86,12 +87,23 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         () => meter.flushNow(),
         log,
       );
+      const registry = this.registry;
+      const slots = new ConnectionSlots(
+        this.api,
+        config.usage.reporter,
+        (accountId) => ({
+          here: registry.countFor(accountId),
+          openvpn: directory.openvpnSessionsOf(accountId),
+        }),
+        log,
+      );
       this.gate = new RelayGatekeeper(
         directory,
         this.api,
         this.registry,
         meter,
         allowance,
+        slots,
         config,
         log,
       );

@@ -347,6 +347,39 @@ describe('OpenVPN hooks', () => {
       '/v1/openvpn/disconnect',
       disconnect({ vpnIp: '10.9.0.32', connectedAt: '2026-01-04T00:00:03.000Z' }),
     );
+    // A gateway's proxy connection, on any relay, holds a slot that counts too (issue 19).
+    const slots = (holder: string, wanted: number) =>
+      call(
+        'POST',
+        '/v1/connections/slots',
+        { accountId: 'acc-alice', holder, wanted, reserved: 0 },
+        GATEWAY_TOKEN,
+      );
+    expect((await slots('gw-1', 1)).body).toEqual({ held: 1, limit: 1 });
+    expect((await slots('gw-2', 1)).body).toEqual({ held: 0, limit: 1 });
+    const whileHeld = await call(
+      'POST',
+      '/v1/openvpn/connect',
+      connect({ vpnIp: '10.9.0.33', connectedAt: '2026-01-04T00:00:04.000Z' }),
+    );
+    expect(whileHeld.body).toMatchObject({ error: { code: 'TOO_MANY_CONNECTIONS' } });
+    expect((await slots('gw-1', 0)).body).toEqual({ held: 0, limit: 1 });
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/connections/slots',
+          { accountId: 'acc-nobody', holder: 'gw-1', wanted: 1, reserved: 0 },
+          GATEWAY_TOKEN,
+        )
+      ).status,
+    ).toBe(404);
+    for (const bad of [
+      { accountId: 'acc-alice', holder: 'gw-1', wanted: -1, reserved: 0 },
+      { accountId: 'acc-alice', holder: 'gw-1', wanted: 1 },
+      { accountId: 'acc-alice', holder: 'gw-1', wanted: 1.5, reserved: 0 },
+    ])
+      expect((await call('POST', '/v1/connections/slots', bad, GATEWAY_TOKEN)).status).toBe(400);
     await call('PATCH', '/v1/accounts/acc-alice', { maxConnections: null });
   });
 

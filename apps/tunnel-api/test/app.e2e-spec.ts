@@ -38,6 +38,7 @@ describe('tunnel-api config', () => {
       firewallCheckMs: 500,
       firewallMinSyncMs: 200,
       byteLeaseTtlMs: 30_000,
+      connectionSlotTtlMs: 30_000,
       firewallSettings: {
         customerSubnet: '10.9.0.0/24',
         customerInterface: 'tun0',

@@ -390,6 +390,49 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
       });
     });
 
+    describe('connection slots', () => {
+      const TTL = 60_000;
+      beforeEach(async () => {
+        await store.accounts.create(anAccount({ id: 'l', username: 'limited', maxConnections: 3 }));
+        await store.accounts.create(anAccount({ id: 'f', username: 'free' }));
+      });
+
+      it('holds what the limit leaves after the OpenVPN sessions and the other holders', async () => {
+        expect(await store.slots.hold('l', 'gw-a', 2, 0, TTL)).toEqual({ held: 2, limit: 3 });
+        expect(await store.slots.hold('l', 'gw-b', 2, 0, TTL)).toEqual({ held: 1, limit: 3 });
+        // Asked again (a retry) it is the same; with an OpenVPN session, one fewer.
+        expect(await store.slots.hold('l', 'gw-b', 2, 0, TTL)).toEqual({ held: 1, limit: 3 });
+        expect(await store.slots.hold('l', 'gw-b', 2, 1, TTL)).toEqual({ held: 0, limit: 3 });
+        expect(await store.slots.held('l')).toBe(2);
+        // Given back: the other holder may have it.
+        expect(await store.slots.hold('l', 'gw-a', 0, 0, TTL)).toEqual({ held: 0, limit: 3 });
+        expect(await store.slots.hold('l', 'gw-b', 3, 0, TTL)).toEqual({ held: 3, limit: 3 });
+      });
+
+      it("frees a lapsed holder's slots (a dead gateway's)", async () => {
+        await store.slots.hold('l', 'gw-dead', 3, 0, 30);
+        expect(await store.slots.hold('l', 'gw-a', 1, 0, TTL)).toMatchObject({ held: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        expect(await store.slots.held('l')).toBe(0);
+        expect(await store.slots.hold('l', 'gw-a', 1, 0, TTL)).toMatchObject({ held: 1 });
+      });
+
+      it('never holds past the limit for holders asking at once, holds all without one, and nothing of an unknown account', async () => {
+        const holds = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.slots.hold('l', `gw-${i}`, 1, 0, TTL)),
+        );
+        expect(holds.reduce((sum, hold) => sum + (hold?.held ?? 0), 0)).toBe(3);
+        expect(await store.slots.hold('f', 'gw-a', 500, 0, TTL)).toEqual({
+          held: 500,
+          limit: null,
+        });
+        expect(await store.slots.hold('missing', 'gw-a', 1, 0, TTL)).toBeUndefined();
+        await expect(store.slots.hold('l', 'gw-a', -1, 0, TTL)).rejects.toMatchObject({
+          code: 'CORRUPT_RECORD',
+        });
+      });
+    });
+
     describe('usage reports', () => {
       beforeEach(async () => {
         await store.accounts.create(anAccount({ id: 'a1', username: 'alice' }));

@@ -17,6 +17,7 @@ import type { ConnectionRegistry } from '../connections/connection-registry';
 import type { Tunnel } from '../connections/tunnel';
 import { ApiRefusal, type ApiClient } from '../control/api-client';
 import type { ByteAllowance } from '../control/byte-allowance';
+import type { ConnectionSlots } from '../control/connection-slots';
 import type { RelayDirectory } from '../control/relay-directory';
 import type { UsageMeter } from '../control/usage-meter';
 import { httpConnectDialer } from '../upstream/http-connect-dialer';
@@ -91,6 +92,7 @@ export class RelayGatekeeper implements Gatekeeper {
     private readonly registry: ConnectionRegistry,
     private readonly meter: UsageMeter,
     private readonly allowance: ByteAllowance,
+    private readonly slots: ConnectionSlots,
     private readonly config: GatewayConfig,
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {
@@ -115,8 +117,9 @@ export class RelayGatekeeper implements Gatekeeper {
     const sampled = registry.onRemove;
     registry.onRemove = (tunnel) => {
       sampled(tunnel);
-      if (tunnel.accountId && registry.countFor(tunnel.accountId) === 0)
-        allowance.idle(tunnel.accountId);
+      if (!tunnel.accountId) return;
+      slots.released(tunnel.accountId);
+      if (registry.countFor(tunnel.accountId) === 0) allowance.idle(tunnel.accountId);
     };
   }
 
@@ -132,6 +135,7 @@ export class RelayGatekeeper implements Gatekeeper {
   async stop(): Promise<void> {
     this.directory.stop();
     this.allowance.stop();
+    this.slots.stop();
     await this.meter.stop();
   }
 
@@ -270,27 +274,29 @@ export class RelayGatekeeper implements Gatekeeper {
     keys.add(key);
   }
 
-  /** `holdsSlot`: the connection asking is already counted against the account. */
-  private grant(
+  /**
+   * `holdsSlot`: the connection asking is already counted against the account. The limit counts
+   * the account's proxy connections on every relay (slots in the store) and its OpenVPN sessions.
+   */
+  private async grant(
     account: PublicAccount,
     protocol: ProxyProtocol,
     clientIp: string,
     holdsSlot = false,
-  ): Grant {
+  ): Promise<Grant> {
     const refusal = this.refusal(account, protocol, clientIp);
     if (refusal) throw refusal;
-    // The limit counts the account's proxy connections on this gateway and its OpenVPN sessions.
+    const grant = this.route(account);
     if (
       !holdsSlot &&
       account.maxConnections !== null &&
-      this.registry.countFor(account.id) + this.directory.openvpnSessionsOf(account.id) >=
-        account.maxConnections
+      !(await this.slots.claim(account.id, account.maxConnections))
     )
       throw new AccessRefused(
         'too-many-connections',
         `account allows ${account.maxConnections} connections`,
       );
-    return this.route(account);
+    return grant;
   }
 
   private route(account: PublicAccount): Grant {

@@ -7,7 +7,7 @@ import { ClientTunnel, type Tunnel } from './tunnel';
 export interface AcceptedClient {
   tunnel: Tunnel;
   /** Ties the tunnel to an account once its owner is known (after auth, or the session lookup). */
-  claim(owner: { accountId: string; deviceId: string; sessionId?: string }): void;
+  claim(owner: { accountId: string; deviceId: string; sessionId?: string; budget?: unknown }): void;
   /** Records how the connection ended up (metrics), once. */
   outcome(outcome: string): void;
   /** Lifts the handshake deadline (the client has said what it wants). */
@@ -60,6 +60,9 @@ export function acceptClient(
         tunnel.accountId = claimed.accountId;
         tunnel.deviceId = claimed.deviceId;
         tunnel.sessionId = claimed.sessionId;
+        // Under byte leases its usage is what it takes from them, from the first byte: its
+        // handshake is not billed, as the leases never paid for it.
+        if (claimed.budget) tunnel.taken ??= 0;
       });
     },
     outcome,

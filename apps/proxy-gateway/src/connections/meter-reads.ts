@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ByteBudget } from '../control/byte-allowance';
+import type { tunnelBudget } from '../control/byte-allowance';
 
 /**
  * Takes every chunk a stream emits from the budget, for streams whose bytes go on through
@@ -8,11 +8,17 @@ import type { ByteBudget } from '../control/byte-allowance';
  * the next lease, or ends (`usedUp`) when the quota is used up. At most one read (64 KiB) per
  * stream past the quota, against the byte-exact cut of tunnels (relay-legs).
  */
-export function meterReads(stream: Readable, budget: ByteBudget, usedUp: () => void): void {
+export function meterReads(
+  stream: Readable,
+  budget: ReturnType<typeof tunnelBudget>,
+  usedUp: () => void,
+): void {
   let waiting = false;
   stream.prependListener('data', (chunk: Buffer | string) => {
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (budget.take(length) === length || waiting) return;
+    const taken = budget.take(length);
+    budget.delivered(length, taken);
+    if (taken === length || waiting) return;
     waiting = true;
     stream.pause();
     void budget.more().then((more) => {

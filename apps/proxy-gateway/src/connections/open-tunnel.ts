@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { isValidTargetHost } from '@tunnelgate/proxy-protocols';
 import type { Grant } from '../access/gatekeeper';
+import { tunnelBudget } from '../control/byte-allowance';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Target } from '../upstream/dialer';
 import { OwnBufferReader } from '../upstream/own-buffer-reader';
@@ -55,7 +56,13 @@ export async function openTunnel(
   }
   if (options.greeting) client.write(options.greeting(upstream));
   accepted.idleFromNowOn(options.idleMs);
-  relayLegs(accepted.tunnel, upstream, reader, options.head, grant.budget);
+  relayLegs(
+    accepted.tunnel,
+    upstream,
+    reader,
+    options.head,
+    grant.budget && tunnelBudget(accepted.tunnel, grant.budget),
+  );
   accepted.outcome('tunnel');
   return undefined;
 }

@@ -22,6 +22,12 @@ export interface Tunnel {
   udpBytesOut: number;
   /** Client bytes (in + out) already handed to the usage meter. */
   counted: number;
+  /**
+   * Set when the tunnel relays under its account's byte leases: its usage is then what it took
+   * from them (the bytes the customer's traffic really moved), so the store's view of each lease
+   * matches the gateway's; otherwise the socket counters.
+   */
+  taken: number | undefined;
   /** Set when the gateway itself ended the tunnel. */
   closedBy?: CloseReason;
   /** Ends both legs now. */
@@ -41,6 +47,7 @@ export class ClientTunnel implements Tunnel {
   udpBytesIn = 0;
   udpBytesOut = 0;
   counted = 0;
+  taken: number | undefined = undefined;
   closedBy: CloseReason | undefined = undefined;
 
   constructor(

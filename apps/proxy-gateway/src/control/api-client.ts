@@ -4,11 +4,14 @@ import {
   API_ROUTES,
   byteLeaseResponseSchema,
   clientSessionSchema,
+  connectionSlotsResponseSchema,
   proxyAuthResponseSchema,
   usageReportResponseSchema,
   type ByteLeaseRequest,
   type ByteLeaseResponse,
   type ClientSession,
+  type ConnectionSlotsRequest,
+  type ConnectionSlotsResponse,
   type ProxyAuthRequest,
   type UsageReportRequest,
   type UsageReportResponse,
@@ -60,6 +63,12 @@ export class ApiClient {
 
   async leaseBytes(body: ByteLeaseRequest): Promise<ByteLeaseResponse> {
     return byteLeaseResponseSchema.parse(await this.json('POST', API_ROUTES.usageLeases, body));
+  }
+
+  async holdSlots(body: ConnectionSlotsRequest): Promise<ConnectionSlotsResponse> {
+    return connectionSlotsResponseSchema.parse(
+      await this.json('POST', API_ROUTES.connectionSlots, body),
+    );
   }
 
   async releaseLease(accountId: string, holder: string): Promise<void> {

@@ -7,6 +7,7 @@ export interface ByteBudget {
   take(bytes: number): number;
   /** Takes `bytes` whole or nothing (a datagram is relayed whole or dropped). */
   takeWhole(bytes: number): boolean;
+
   /**
    * Resolves true once `atLeast` bytes (1 when not given) may be taken, false when the
    * account's quota cannot give them.
@@ -219,4 +220,32 @@ export class ByteAllowance {
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
     return this.accounts.has(allowance.accountId);
   }
+}
+
+/**
+ * The account's budget as one tunnel uses it: what the tunnel takes is its usage (`taken`),
+ * reported instead of its socket counters, so the store's view of the lease is the gateway's.
+ * `delivered`: a chunk that could not be cut went whole (forwarded HTTP reads), and counts whole.
+ */
+export function tunnelBudget(
+  tunnel: { taken: number | undefined },
+  budget: ByteBudget,
+): ByteBudget & { delivered(bytes: number, taken: number): void } {
+  tunnel.taken ??= 0;
+  return {
+    take(bytes) {
+      const taken = budget.take(bytes);
+      tunnel.taken = (tunnel.taken ?? 0) + taken;
+      return taken;
+    },
+    takeWhole(bytes) {
+      const whole = budget.takeWhole(bytes);
+      if (whole) tunnel.taken = (tunnel.taken ?? 0) + bytes;
+      return whole;
+    },
+    more: (atLeast) => budget.more(atLeast),
+    delivered(bytes, taken) {
+      tunnel.taken = (tunnel.taken ?? 0) + bytes - taken;
+    },
+  };
 }

@@ -20,7 +20,8 @@ export interface UsageMeterOptions {
 /**
  * Bytes per account, reported to tunnel-api. Counted from each client socket's bytesRead +
  * bytesWritten (the kernel-side totals Node keeps anyway) plus the datagrams of UDP
- * associations, sampled every SAMPLE_MS and at close: no listener on the data path.
+ * associations, or, for tunnels under byte leases, what they took from them; sampled every
+ * SAMPLE_MS and at close: no listener on the data path.
  *
  * Billing-grade: one report is on the wire at a time, under an id of its own, and a report
  * without an answer (timeout, outage) goes again as it was, same id, until tunnel-api answers;
@@ -67,6 +68,7 @@ export class UsageMeter {
   sample(tunnel: Tunnel): void {
     if (!tunnel.accountId) return;
     const total =
+      tunnel.taken ??
       tunnel.client.bytesRead + tunnel.client.bytesWritten + tunnel.udpBytesIn + tunnel.udpBytesOut;
     const delta = total - tunnel.counted;
     if (delta <= 0) return;

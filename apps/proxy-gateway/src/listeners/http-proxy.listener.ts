@@ -25,7 +25,7 @@ import type { Dialer } from '../upstream/dialer';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
 import { KeptAliveConnections } from './kept-alive-connections';
 import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
-import type { ByteBudget } from '../control/byte-allowance';
+import { tunnelBudget } from '../control/byte-allowance';
 import { meterReads } from '../connections/meter-reads';
 
 const REASONS: Record<number, string> = {
@@ -56,7 +56,7 @@ class DialerAgent extends Agent {
     readonly dial: Dialer,
     private readonly opened: (upstream: Socket) => void,
     /** Responses read from the upstream are taken from it (an account with a quota). */
-    private readonly budget: ByteBudget | undefined,
+    private readonly budget: ReturnType<typeof tunnelBudget> | undefined,
     private readonly usedUp: () => void,
   ) {
     // One client connection's requests come one at a time: one upstream socket serves them.
@@ -204,7 +204,11 @@ export class HttpProxyListener {
       accepted.tunnel.accountId,
     );
     if (grant.accountId && grant.deviceId)
-      accepted.claim({ accountId: grant.accountId, deviceId: grant.deviceId });
+      accepted.claim({
+        accountId: grant.accountId,
+        deviceId: grant.deviceId,
+        budget: grant.budget,
+      });
     return grant;
   }
 
@@ -299,10 +303,11 @@ export class HttpProxyListener {
     req.headers.host = url.host;
     req.url = `${url.pathname}${url.search}`;
     // The request's body, as it goes up; the response's, as it comes down (the agent's socket).
-    if (grant.budget) meterReads(req, grant.budget, () => accepted.tunnel.close('over-quota'));
+    const budget = grant.budget && tunnelBudget(accepted.tunnel, grant.budget);
+    if (budget) meterReads(req, budget, () => accepted.tunnel.close('over-quota'));
     this.proxy.web(req, res, {
       target: `http://${url.host}`,
-      agent: this.agentFor(req.socket as ClientSocket, accepted, grant),
+      agent: this.agentFor(req.socket as ClientSocket, accepted, grant.dial, budget),
       proxyTimeout: this.config.timeouts.idleMs,
     });
   }
@@ -314,15 +319,20 @@ export class HttpProxyListener {
    * upstream in the registry: it closes with the client (a client gone mid-response stops the
    * download at once), and with a kick, a disabled account or an offline device.
    */
-  private agentFor(socket: ClientSocket, accepted: AcceptedClient, grant: Grant): DialerAgent {
+  private agentFor(
+    socket: ClientSocket,
+    accepted: AcceptedClient,
+    dial: Dialer,
+    budget: ReturnType<typeof tunnelBudget> | undefined,
+  ): DialerAgent {
     const current = socket[UPSTREAM];
-    if (current?.dial === grant.dial) return current;
+    if (current?.dial === dial) return current;
     current?.destroy();
     if (!current) socket.once('close', () => socket[UPSTREAM]?.destroy());
     const agent = new DialerAgent(
-      grant.dial,
+      dial,
       (upstream) => (accepted.tunnel.upstream = upstream),
-      grant.budget,
+      budget,
       () => accepted.tunnel.close('over-quota'),
     );
     socket[UPSTREAM] = agent;

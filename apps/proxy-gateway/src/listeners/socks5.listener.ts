@@ -106,7 +106,11 @@ export class Socks5Listener {
     try {
       const grant = await this.gate.login(credentials, 'socks5', clientIp);
       if (grant.accountId && grant.deviceId)
-        accepted.claim({ accountId: grant.accountId, deviceId: grant.deviceId });
+        accepted.claim({
+          accountId: grant.accountId,
+          deviceId: grant.deviceId,
+          budget: grant.budget,
+        });
       if (credentials) socket.write(Buffer.from([0x01, 0x00]));
       parser.authed = true;
       parser.start();

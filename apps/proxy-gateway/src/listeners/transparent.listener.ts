@@ -143,6 +143,7 @@ export class TransparentListener {
         accountId: grant.accountId,
         deviceId: grant.deviceId,
         ...(grant.sessionId && { sessionId: grant.sessionId }),
+        budget: grant.budget,
       });
     const peeked = SERVER_FIRST_PORTS.has(destination.port)
       ? ({ host: undefined, via: 'server-first', head: Buffer.alloc(0) } as PeekedName)

@@ -12,7 +12,7 @@ import { upstreamSocks5 } from '../listeners/refusal-answers';
 import type { Target } from '../upstream/dialer';
 import type { UdpExit, UdpExitFactory } from './udp-exit';
 import type { UdpPortPool } from './udp-port-pool';
-import type { ByteBudget } from '../control/byte-allowance';
+import { tunnelBudget, type ByteBudget } from '../control/byte-allowance';
 
 const plain = (ip: string) => (ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip);
 
@@ -49,11 +49,12 @@ export async function openUdpAssociation(
   let exit: UdpExit;
   let lastActive = Date.now();
   const drop = (kind: string) => metrics.errors.inc({ kind: `udp_${kind}` });
+  const datagrams = budget && tunnelBudget(tunnel, budget);
   /** Whether the lease covers the datagram; when not, it is dropped, and the quota looked at. */
   const leased = (bytes: number): boolean => {
-    if (!budget || budget.takeWhole(bytes)) return true;
+    if (!datagrams || datagrams.takeWhole(bytes)) return true;
     drop('over_lease');
-    void budget.more(bytes).then((more) => more || tunnel.close('over-quota'));
+    void datagrams.more(bytes).then((more) => more || tunnel.close('over-quota'));
     return false;
   };
   try {

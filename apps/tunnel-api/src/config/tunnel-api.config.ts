@@ -49,6 +49,9 @@ const schema = z.pipe(
     // How long a gateway's byte lease lasts unless renewed: a dead gateway's unspent bytes go
     // back to the quota after this long.
     TUNNELGATE_BYTE_LEASE_TTL_MS: intField(30_000, 1000, 3_600_000),
+    // How long a gateway's connection slots last unless held again: a dead gateway's free
+    // themselves after this long (at least 15 s: gateways hold theirs again every 5 s).
+    TUNNELGATE_CONNECTION_SLOT_TTL_MS: intField(30_000, 15_000, 3_600_000),
     TUNNELGATE_CUSTOMER_SUBNET: z._default(z.cidrv4(), '10.9.0.0/24'),
     TUNNELGATE_CUSTOMER_INTERFACE: z._default(
       z
@@ -115,6 +118,7 @@ const schema = z.pipe(
     firewallCheckMs: env.TUNNELGATE_FIREWALL_CHECK_MS,
     firewallMinSyncMs: env.TUNNELGATE_FIREWALL_MIN_SYNC_MS,
     byteLeaseTtlMs: env.TUNNELGATE_BYTE_LEASE_TTL_MS,
+    connectionSlotTtlMs: env.TUNNELGATE_CONNECTION_SLOT_TTL_MS,
     firewallSettings: {
       customerSubnet: env.TUNNELGATE_CUSTOMER_SUBNET,
       customerInterface: env.TUNNELGATE_CUSTOMER_INTERFACE,

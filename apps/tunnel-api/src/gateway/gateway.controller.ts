@@ -4,6 +4,8 @@ import {
   byteLeaseReleaseSchema,
   byteLeaseRequestSchema,
   byteLeaseResponseSchema,
+  connectionSlotsRequestSchema,
+  connectionSlotsResponseSchema,
   proxyAuthRequestSchema,
   proxyAuthResponseSchema,
   usageReportRequestSchema,
@@ -11,6 +13,8 @@ import {
   type ByteLeaseRelease,
   type ByteLeaseRequest,
   type ByteLeaseResponse,
+  type ConnectionSlotsRequest,
+  type ConnectionSlotsResponse,
   type ProxyAuthRequest,
   type ProxyAuthResponse,
   type UsageReportRequest,
@@ -113,5 +117,28 @@ export class GatewayController {
   ): Promise<{ released: true }> {
     await this.store.leases.release(body.accountId, body.holder);
     return { released: true };
+  }
+
+  @Post(API_ROUTES.connectionSlots)
+  @HttpCode(200)
+  @ApiRoute({
+    summary:
+      "Sets how many of an account's connection slots a gateway holds, from what its maxConnections leaves",
+    body: connectionSlotsRequestSchema,
+    response: connectionSlotsResponseSchema,
+    errors: { 404: 'no such account' },
+  })
+  async slots(
+    @Body(new ZodValidationPipe(connectionSlotsRequestSchema)) body: ConnectionSlotsRequest,
+  ): Promise<ConnectionSlotsResponse> {
+    const hold = await this.store.slots.hold(
+      body.accountId,
+      body.holder,
+      body.wanted,
+      body.reserved,
+      this.config.connectionSlotTtlMs,
+    );
+    if (!hold) throw new ApiError('NOT_FOUND', `no account ${body.accountId}`);
+    return hold;
   }
 }

@@ -142,7 +142,10 @@ export class OpenvpnService {
     if (existing) await this.closer.close(existing, 'replaced');
     if (account.maxConnections !== null) {
       // The session this one replaces (same VPN IP) was closed just above and no longer counts.
-      const held = (await this.store.sessions.listActive({ accountId: account.id })).length;
+      // The gateways' proxy connections count too, on every relay (their slots in the store).
+      const held =
+        (await this.store.sessions.listActive({ accountId: account.id })).length +
+        (await this.store.slots.held(account.id));
       if (held >= account.maxConnections)
         throw new ApiError(
           'TOO_MANY_CONNECTIONS',

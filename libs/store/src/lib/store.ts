@@ -173,6 +173,34 @@ export interface LeaseRepository {
   release(accountId: string, holder: string): Promise<void>;
 }
 
+/** A holder's connection slots on an account, after a `hold`. */
+export interface SlotHold {
+  /** Slots the holder has now (at most what it wanted). */
+  held: number;
+  /** The account's maxConnections (null: no limit, every slot wanted is held). */
+  limit: number | null;
+}
+
+/**
+ * Connection slots per (account, holder), so that an account's maxConnections holds across
+ * every relay sharing the store (issue 19). A holder sets how many it wants (idempotent: a retry
+ * asks the same); it gets at most what the limit leaves after `reserved` (the account's OpenVPN
+ * sessions, which count too) and every other holder's unexpired slots. Slots lapse after their
+ * TTL unless held again, so a dead gateway's free themselves.
+ */
+export interface SlotRepository {
+  /** Undefined for an account that does not exist. */
+  hold(
+    accountId: string,
+    holder: string,
+    wanted: number,
+    reserved: number,
+    ttlMs: number,
+  ): Promise<SlotHold | undefined>;
+  /** Every holder's unexpired slots on the account (the OpenVPN admission counts them). */
+  held(accountId: string): Promise<number>;
+}
+
 export type ChangeListener = (change: Change) => void;
 
 export interface Watch {
@@ -225,6 +253,7 @@ export interface Store {
   readonly loginAttempts: LoginAttemptRepository;
   readonly usage: UsageRepository;
   readonly leases: LeaseRepository;
+  readonly slots: SlotRepository;
   /** Resolves when the backend answers; readiness probes call it. */
   ping(): Promise<void>;
   close(): Promise<void>;

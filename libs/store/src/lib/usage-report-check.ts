@@ -22,3 +22,23 @@ export function assertValidLeaseRequest(accountId: string, bytes: number, ttlMs:
   if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > 3_600_000)
     throw new StoreError('CORRUPT_RECORD', `a lease's TTL must be 1 ms to 1 h, got ${ttlMs}`);
 }
+
+/** A slot request's numbers, checked before the store is asked. */
+export function assertValidSlotRequest(
+  accountId: string,
+  wanted: number,
+  reserved: number,
+  ttlMs: number,
+): void {
+  for (const [name, value] of [
+    ['wanted', wanted],
+    ['reserved', reserved],
+  ] as const)
+    if (!Number.isSafeInteger(value) || value < 0 || value > 1_000_000)
+      throw new StoreError(
+        'CORRUPT_RECORD',
+        `${name} slots for ${accountId} must be 0 to 1,000,000, got ${value}`,
+      );
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > 3_600_000)
+    throw new StoreError('CORRUPT_RECORD', `a slot's TTL must be 1 ms to 1 h, got ${ttlMs}`);
+}

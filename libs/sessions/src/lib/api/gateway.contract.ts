@@ -187,3 +187,23 @@ export type ByteLeaseResponse = z.infer<typeof byteLeaseResponseSchema>;
 /** POST /v1/usage/leases/release — the holder gives what is left of its lease back. */
 export const byteLeaseReleaseSchema = z.strictObject({ accountId: idSchema, holder: idSchema });
 export type ByteLeaseRelease = z.infer<typeof byteLeaseReleaseSchema>;
+
+/**
+ * POST /v1/connections/slots — the gateway `holder` sets how many of an account's connection
+ * slots it holds (at most `wanted`; 0 gives them back), `reserved` being the account's OpenVPN
+ * sessions it sees, which count too. Held again within the slots' TTL, or they lapse.
+ */
+export const connectionSlotsRequestSchema = z.strictObject({
+  accountId: idSchema,
+  holder: idSchema,
+  wanted: z.int().check(z.minimum(0), z.maximum(1_000_000)),
+  reserved: z.int().check(z.minimum(0), z.maximum(1_000_000)),
+});
+export type ConnectionSlotsRequest = z.infer<typeof connectionSlotsRequestSchema>;
+export const connectionSlotsResponseSchema = z.object({
+  /** Slots the holder has now. */
+  held: z.number(),
+  /** The account's maxConnections (null: no limit). */
+  limit: z.nullable(z.number()),
+});
+export type ConnectionSlotsResponse = z.infer<typeof connectionSlotsResponseSchema>;

@@ -12,6 +12,7 @@ export const API_ROUTES = {
   usage: '/v1/usage',
   usageLeases: '/v1/usage/leases',
   usageLeaseRelease: '/v1/usage/leases/release',
+  connectionSlots: '/v1/connections/slots',
   healthz: '/healthz',
   readyz: '/readyz',
   metrics: '/metrics',

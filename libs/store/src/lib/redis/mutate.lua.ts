@@ -151,3 +151,37 @@ local quotaLeft = -1
 if not unlimited then quotaLeft = math.max(0, quota - used) end
 return { remaining, granted, expiresAt, unlimited and 1 or 0, quotaLeft }
 `;
+
+/**
+ * Sets one holder's connection slots on an account (see SlotRepository). Slots live in one hash
+ * per account, holder -> "held:expiresAt" (ms, the server's clock); lapsed ones are dropped as
+ * they are met. The limit is read from the account's JSON: decoded only, never re-encoded.
+ *
+ * ARGV: account key, slots key, holder, wanted, reserved, ttl ms.
+ * Returns {-1} for no such account, else {held, limit (-1 without one)}.
+ */
+export const HOLD_SLOTS_SCRIPT = `
+local doc = redis.call('GET', ARGV[1])
+if not doc then return { -1 } end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local limit = cjson.decode(doc).maxConnections
+local unlimited = limit == nil or limit == cjson.null
+local others = 0
+local slots = redis.call('HGETALL', ARGV[2])
+for i = 1, #slots, 2 do
+  local held, expires = string.match(slots[i + 1], '^(%d+):(%d+)$')
+  if tonumber(expires) <= now then
+    redis.call('HDEL', ARGV[2], slots[i])
+  elseif slots[i] ~= ARGV[3] then
+    others = others + tonumber(held)
+  end
+end
+local held = tonumber(ARGV[4])
+if not unlimited then
+  held = math.max(0, math.min(held, limit - tonumber(ARGV[5]) - others))
+end
+redis.call('HSET', ARGV[2], ARGV[3], string.format('%d:%d', held, now + tonumber(ARGV[6])))
+if redis.call('PTTL', ARGV[2]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', ARGV[2], ARGV[6]) end
+return { held, unlimited and -1 or limit }
+`;

@@ -14,6 +14,8 @@ export class RedisKeys {
   readonly accountUsed = (id: string) => `${this.prefix}account:${id}:used`;
   /** The account's byte leases: holder -> "remaining:expiresAt"; expires with the last one. */
   readonly accountLeases = (id: string) => `${this.prefix}account:${id}:leases`;
+  /** The account's connection slots: holder -> "held:expiresAt"; expires with the last one. */
+  readonly accountSlots = (id: string) => `${this.prefix}account:${id}:slots`;
   /** Hash username -> account id: the username's uniqueness lives here. */
   readonly accountUsernames = () => `${this.prefix}accounts:by-username`;
   /** Sorted set of account ids, all score 0, so ZRANGE BYLEX pages by id. */

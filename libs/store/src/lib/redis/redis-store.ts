@@ -7,6 +7,7 @@ import { RedisDevices } from './redis-devices';
 import { RedisKeys } from './redis-keys';
 import { RedisLoginAttempts } from './redis-login-attempts';
 import { RedisLeases } from './redis-leases';
+import { RedisSlots } from './redis-slots';
 import { RedisUsage } from './redis-usage';
 import { RedisMutator } from './redis-mutator';
 import { RedisSessions } from './redis-sessions';
@@ -29,6 +30,7 @@ export class RedisStore implements Store {
   readonly loginAttempts: RedisLoginAttempts;
   readonly usage: RedisUsage;
   readonly leases: RedisLeases;
+  readonly slots: RedisSlots;
   private readonly redis: Redis;
   /** Reconnect only a connection that once worked: a wrong URL at boot fails at once. */
   private reconnect = false;
@@ -58,6 +60,7 @@ export class RedisStore implements Store {
     this.loginAttempts = new RedisLoginAttempts(this.redis, keys);
     this.usage = new RedisUsage(this.redis, keys);
     this.leases = new RedisLeases(this.redis, keys);
+    this.slots = new RedisSlots(this.redis, keys);
   }
 
   /** Connects and checks the server answers; call once before use. */

@@ -65,6 +65,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, holder)
   );
   `,
+  `
+  CREATE TABLE connection_slots (
+    account_id TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    held INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, holder)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { SqliteDevices } from './sqlite-devices';
 import { SqliteLoginAttempts } from './sqlite-login-attempts';
 import { SqliteSessions } from './sqlite-sessions';
 import { SqliteLeases } from './sqlite-leases';
+import { SqliteSlots } from './sqlite-slots';
 import { SqliteUsage } from './sqlite-usage';
 
 export interface SqliteStoreOptions {
@@ -35,6 +36,7 @@ export class SqliteStore implements Store {
   readonly loginAttempts: SqliteLoginAttempts;
   readonly usage: SqliteUsage;
   readonly leases: SqliteLeases;
+  readonly slots: SqliteSlots;
   private readonly db: Database.Database;
   private readonly lock: ProcessLock | undefined;
 
@@ -69,6 +71,7 @@ export class SqliteStore implements Store {
     this.loginAttempts = new SqliteLoginAttempts(ctx);
     this.usage = new SqliteUsage(ctx);
     this.leases = new SqliteLeases(ctx);
+    this.slots = new SqliteSlots(ctx);
   }
 
   async ping(): Promise<void> {
