@@ -19,6 +19,7 @@ import {
   socks5Request,
 } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
+import { registerSimulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -72,15 +73,7 @@ beforeAll(async () => {
   await targets.start();
   await api.start();
   await device.start();
-  const put = await api.call('PUT', '/v1/devices/dev-sim', {
-    name: 'simulated phone',
-    vpnIp: '127.0.0.2',
-    httpPort: device.port('http'),
-    socksPort: device.port('socks5'),
-    basePort: null,
-  });
-  expect(put.status).toBe(200);
-  await api.call('POST', '/v1/devices/dev-sim/connected');
+  await registerSimulatedPhone(api, device);
   relay = await new GatewayInstance({
     TUNNELGATE_API_URL: api.url,
     TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,

@@ -1,7 +1,8 @@
-import { freePort, waitFor } from '@tunnelgate/netns-testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, spawnRedisServer, waitFor } from '@tunnelgate/netns-testing';
+import type { ChildProcess } from 'node:child_process';
 import { curl } from './support/curl';
 import { GatewayInstance } from './support/gateway-instance';
+import { registerSimulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -23,27 +24,11 @@ let redis: ChildProcess | undefined;
 let redisPort = 0;
 
 async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await waitFor(async () => {
-    const probe = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'ignore' });
-    return new Promise<boolean>((resolve) => probe.once('exit', (code) => resolve(code === 0)));
-  }, 'redis-server');
+  redis = await spawnRedisServer(redisPort);
 }
 
 async function putDeviceAndAccounts(ids: string[]): Promise<void> {
-  const put = await api.call('PUT', '/v1/devices/dev-sim', {
-    name: 'simulated phone',
-    vpnIp: '127.0.0.2',
-    httpPort: device.port('http'),
-    socksPort: device.port('socks5'),
-    basePort: null,
-  });
-  expect(put.status).toBe(200);
-  expect((await api.call('POST', '/v1/devices/dev-sim/connected')).status).toBe(200);
+  await registerSimulatedPhone(api, device);
   for (const id of ids) {
     const created = await api.call('POST', '/v1/accounts', {
       id,

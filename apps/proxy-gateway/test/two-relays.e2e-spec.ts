@@ -1,8 +1,9 @@
-import { freePort, waitFor } from '@tunnelgate/netns-testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, spawnRedisServer, waitFor } from '@tunnelgate/netns-testing';
+import type { ChildProcess } from 'node:child_process';
 import { GatewayInstance } from './support/gateway-instance';
 import { closed, connectTunnel } from './support/raw-clients';
 import { curl } from './support/curl';
+import { registerSimulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -25,15 +26,7 @@ let redis: ChildProcess | undefined;
 
 beforeAll(async () => {
   const redisPort = await freePort();
-  redis = spawn(
-    'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await waitFor(async () => {
-    const probe = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: 'ignore' });
-    return new Promise<boolean>((resolve) => probe.once('exit', (code) => resolve(code === 0)));
-  }, 'redis-server');
+  redis = await spawnRedisServer(redisPort);
   await targets.start();
   await device.start();
   for (const [i, api] of apis.entries()) {
@@ -48,15 +41,7 @@ beforeAll(async () => {
   }
   const [first] = apis;
   if (!first) throw new Error('no relay');
-  const put = await first.call('PUT', '/v1/devices/dev-sim', {
-    name: 'simulated phone',
-    vpnIp: '127.0.0.2',
-    httpPort: device.port('http'),
-    socksPort: device.port('socks5'),
-    basePort: null,
-  });
-  expect(put.status).toBe(200);
-  expect((await first.call('POST', '/v1/devices/dev-sim/connected')).status).toBe(200);
+  await registerSimulatedPhone(first, device);
 });
 
 afterAll(async () => {

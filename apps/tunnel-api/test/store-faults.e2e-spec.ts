@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '@tunnelgate/netns-testing';
+import { freePort, spawnRedisServer, waitFor } from '@tunnelgate/netns-testing';
 
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
 const TOKEN = 'store-faults-token-0123456789abcdef';
@@ -116,16 +116,8 @@ describe('tunnel-api and a failing store', () => {
 
   it('answers 503 with a code, within the hook budget, while Redis hangs; ready again after', async () => {
     const port = await freePort();
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+    const redis = await spawnRedisServer(port);
     try {
-      await waitFor(async () => {
-        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore' });
-        return new Promise<boolean>((resolve) => probe.once('exit', (code) => resolve(code === 0)));
-      }, 'redis-server');
       const api = new Api(dir, `redis://127.0.0.1:${port}/0`, await freePort());
       await api.ready();
       expect(

@@ -8,3 +8,4 @@ export { freePort } from './lib/free-port';
 export { waitFor } from './lib/wait-for';
 export { ipsetMembers } from './lib/ipset-members';
 export { openvpnClientArgs } from './lib/openvpn-client-args';
+export { spawnRedisServer } from './lib/redis-server';

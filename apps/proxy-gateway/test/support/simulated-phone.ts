@@ -1,0 +1,19 @@
+import type { GatewayInstance } from './gateway-instance';
+import type { TunnelApiProcess } from './tunnel-api-process';
+
+/** Registers the lab's phone (a gateway in device mode on 127.0.0.2) as `dev-sim`, online. */
+export async function registerSimulatedPhone(
+  api: TunnelApiProcess,
+  device: GatewayInstance,
+): Promise<void> {
+  const put = await api.call('PUT', '/v1/devices/dev-sim', {
+    name: 'simulated phone',
+    vpnIp: '127.0.0.2',
+    httpPort: device.port('http'),
+    socksPort: device.port('socks5'),
+    basePort: null,
+  });
+  if (put.status !== 200) throw new Error(`registering the phone answered ${put.status}`);
+  const online = await api.call('POST', '/v1/devices/dev-sim/connected');
+  if (online.status !== 200) throw new Error(`the phone's connect answered ${online.status}`);
+}
