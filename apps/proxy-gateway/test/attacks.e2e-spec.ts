@@ -5,6 +5,7 @@ import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
+import { simulatedPhone } from './support/simulated-phone';
 import {
   closed,
   connected,
@@ -24,12 +25,7 @@ import { TunnelApiProcess } from './support/tunnel-api-process';
 jest.setTimeout(30_000);
 
 const api = new TunnelApiProcess();
-const phone = new GatewayInstance({
-  TUNNELGATE_GATEWAY_MODE: 'device',
-  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-});
+const phone = simulatedPhone();
 let relay: GatewayInstance;
 const PASSWORD = 'correct horse battery';
 

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GatewayInstance } from './support/gateway-instance';
+import { simulatedPhone } from './support/simulated-phone';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
@@ -41,13 +42,7 @@ describe('connection churn (leak check)', () => {
       TUNNELGATE_LOGIN_FAILURES_PER_IP: '100000',
       TUNNELGATE_LOGIN_FAILURES_PER_USER: '100000',
     });
-    device = await new GatewayInstance({
-      TUNNELGATE_GATEWAY_MODE: 'device',
-      TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
-      TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
-      TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-      TUNNELGATE_LOG_LEVEL: 'warn',
-    }).start();
+    device = await simulatedPhone({ TUNNELGATE_LOG_LEVEL: 'warn' }).start();
     await api.call('PUT', '/v1/devices/dev-churn', {
       name: 'phone',
       vpnIp: '127.0.0.2',

@@ -19,7 +19,7 @@ import {
   socks5Request,
 } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
-import { registerSimulatedPhone } from './support/simulated-phone';
+import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -29,12 +29,7 @@ jest.setTimeout(30_000);
 
 const api = new TunnelApiProcess();
 const targets = new Targets();
-const device = new GatewayInstance({
-  TUNNELGATE_GATEWAY_MODE: 'device',
-  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-});
+const device = simulatedPhone();
 let relay: GatewayInstance;
 let tinyproxy: ChildProcess | undefined;
 const PASSWORD = 'correct horse battery';

@@ -2,7 +2,7 @@ import { freePort, spawnRedisServer, waitFor } from '@tunnelgate/netns-testing';
 import type { ChildProcess } from 'node:child_process';
 import { curl } from './support/curl';
 import { GatewayInstance } from './support/gateway-instance';
-import { registerSimulatedPhone } from './support/simulated-phone';
+import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -13,12 +13,7 @@ jest.setTimeout(60_000);
 const PASSWORD = 'correct horse battery';
 const targets = new Targets();
 const api = new TunnelApiProcess();
-const device = new GatewayInstance({
-  TUNNELGATE_GATEWAY_MODE: 'device',
-  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-});
+const device = simulatedPhone();
 let relay: GatewayInstance | undefined;
 let redis: ChildProcess | undefined;
 let redisPort = 0;

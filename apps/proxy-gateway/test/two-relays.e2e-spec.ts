@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { GatewayInstance } from './support/gateway-instance';
 import { closed, connectTunnel } from './support/raw-clients';
 import { curl } from './support/curl';
-import { registerSimulatedPhone } from './support/simulated-phone';
+import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 
@@ -14,12 +14,7 @@ jest.setTimeout(60_000);
 const PASSWORD = 'correct horse battery';
 const QUOTA = 3_000_000;
 const targets = new Targets();
-const device = new GatewayInstance({
-  TUNNELGATE_GATEWAY_MODE: 'device',
-  TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
-  TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-});
+const device = simulatedPhone();
 const apis = [new TunnelApiProcess(), new TunnelApiProcess()];
 const relays: GatewayInstance[] = [];
 let redis: ChildProcess | undefined;
@@ -52,23 +47,28 @@ afterAll(async () => {
   redis?.kill('SIGKILL');
 });
 
+/** Creates an HTTP account through the first relay, and waits until both gateways know it. */
+async function accountOnBoth(id: string, fields: Record<string, unknown>): Promise<void> {
+  const created = await apis[0]!.call('POST', '/v1/accounts', {
+    id,
+    username: id,
+    password: PASSWORD,
+    deviceId: 'dev-sim',
+    protocols: ['http'],
+    ...fields,
+  });
+  expect(created.status).toBe(201);
+  const known = (relay: GatewayInstance) =>
+    (
+      relay.service.gate as unknown as { directory: { account(id: string): unknown } }
+    ).directory.account(id) !== undefined;
+  await waitFor(async () => relays.every(known), `account ${id} at both relays`);
+}
+
 describe('two relays sharing one Redis (issue 19)', () => {
   it("holds an account's quota across both, at loopback speed: what they relay together stays within it", async () => {
     const [first] = apis;
-    const created = await first!.call('POST', '/v1/accounts', {
-      id: 'shared',
-      username: 'shared',
-      password: PASSWORD,
-      deviceId: 'dev-sim',
-      protocols: ['http'],
-      quotaBytes: QUOTA,
-    });
-    expect(created.status).toBe(201);
-    const known = (relay: GatewayInstance) =>
-      (
-        relay.service.gate as unknown as { directory: { account(id: string): unknown } }
-      ).directory.account('shared') !== undefined;
-    await waitFor(async () => relays.every(known), 'the account at both relays');
+    await accountOnBoth('shared', { quotaBytes: QUOTA });
 
     // Two downloads through each relay at once, each asking for far more than the quota.
     const request = 'GET /bytes/20000000 HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -113,21 +113,7 @@ describe('two relays sharing one Redis (issue 19)', () => {
   });
 
   it("holds maxConnections across both relays, and frees a closed connection's slot for the other", async () => {
-    const [first] = apis;
-    const created = await first!.call('POST', '/v1/accounts', {
-      id: 'two-max',
-      username: 'two-max',
-      password: PASSWORD,
-      deviceId: 'dev-sim',
-      protocols: ['http'],
-      maxConnections: 2,
-    });
-    expect(created.status).toBe(201);
-    const known = (relay: GatewayInstance) =>
-      (
-        relay.service.gate as unknown as { directory: { account(id: string): unknown } }
-      ).directory.account('two-max') !== undefined;
-    await waitFor(async () => relays.every(known), 'the account at both relays');
+    await accountOnBoth('two-max', { maxConnections: 2 });
     const open = (relay: GatewayInstance) =>
       connectTunnel(relay.port('http'), `127.0.0.1:${targets.httpPort}`, `two-max:${PASSWORD}`);
     const [a, b] = relays as [GatewayInstance, GatewayInstance];

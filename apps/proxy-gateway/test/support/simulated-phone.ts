@@ -1,5 +1,16 @@
-import type { GatewayInstance } from './gateway-instance';
+import { GatewayInstance } from './gateway-instance';
 import type { TunnelApiProcess } from './tunnel-api-process';
+
+/** The lab's phone: a gateway in device mode on 127.0.0.2, reaching origins on 127.0.0.1. */
+export function simulatedPhone(env: Record<string, string> = {}): GatewayInstance {
+  return new GatewayInstance({
+    TUNNELGATE_GATEWAY_MODE: 'device',
+    TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.2:0',
+    TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.2:0',
+    TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+    ...env,
+  });
+}
 
 /** Registers the lab's phone (a gateway in device mode on 127.0.0.2) as `dev-sim`, online. */
 export async function registerSimulatedPhone(
