@@ -13,3 +13,4 @@ export * from './lib/api/devices.contract';
 export * from './lib/api/accounts.contract';
 export * from './lib/api/gateway.contract';
 export * from './lib/api/routes';
+export * from './lib/policy/admission';

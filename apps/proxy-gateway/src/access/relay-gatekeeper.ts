@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Credentials } from '@tunnelgate/proxy-protocols';
 import {
+  admissionRefusal,
   cidrMatcher,
-  isOverQuota,
+  type AdmissionRefusalCode,
   type Device,
   type GatewayProtocol,
   type ProxyProtocol,
@@ -26,6 +27,14 @@ import { deviceUdpExit } from '../udp/device-udp-exit';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
 const SNAPSHOT_TIMEOUT_MS = 10_000;
+/** The admission policy's reasons as the listeners answer them (403, 429, SOCKS5 codes). */
+const ACCESS_REFUSED_AS: Record<AdmissionRefusalCode, AccessRefused['kind']> = {
+  ACCOUNT_DISABLED: 'not-allowed',
+  PROTOCOL_NOT_ALLOWED: 'not-allowed',
+  SOURCE_NOT_ALLOWED: 'not-allowed',
+  OVER_QUOTA: 'over-quota',
+  TOO_MANY_CONNECTIONS: 'too-many-connections',
+};
 /** After tunnel-api failed to answer, how long logins do not ask it again (they fail fast). */
 const API_DOWN_MS = 1000;
 
@@ -311,25 +320,22 @@ export class RelayGatekeeper implements Gatekeeper {
     };
   }
 
-  /** What forbids `account` now (checked at login and again whenever the account changes). */
+  /**
+   * What forbids `account` now (checked at login and again whenever the account changes): the
+   * shared admission policy, with this gateway's whitelist matchers and unreported bytes.
+   */
   private refusal(
     account: PublicAccount,
     protocol: ProxyProtocol,
     clientIp: string | undefined,
   ): AccessRefused | undefined {
-    if (!account.enabled) return new AccessRefused('not-allowed', 'account disabled');
-    if (!account.protocols.includes(protocol))
-      return new AccessRefused('not-allowed', `${protocol} is not enabled for this account`);
-    if (
-      clientIp !== undefined &&
-      account.cidrWhitelist.length > 0 &&
-      !this.whitelistOf(account.id)?.allows(clientIp)
-    )
-      return new AccessRefused('not-allowed', 'connecting from an address outside the whitelist');
-    const used = account.usedBytes + this.meter.unreported(account.id);
-    if (isOverQuota({ quotaBytes: account.quotaBytes, usedBytes: used }))
-      return new AccessRefused('over-quota', 'traffic quota used up');
-    return undefined;
+    const refused = admissionRefusal(account, {
+      protocol,
+      clientIp,
+      allowsSource: (ip) => this.whitelistOf(account.id)?.allows(ip) ?? false,
+      unreportedBytes: this.meter.unreported(account.id),
+    });
+    return refused && new AccessRefused(ACCESS_REFUSED_AS[refused.code], refused.message);
   }
 
   private whitelistEntries() {

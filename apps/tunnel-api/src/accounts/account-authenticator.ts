@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  isOverQuota,
-  whitelistAllows,
+  admissionRefusal,
   type Account,
+  type AdmissionRefusalCode,
   type ProxyProtocol,
 } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
@@ -12,18 +12,7 @@ import { LoginGuard } from './login-guard';
 import { PasswordCheckQueue } from './password-check-queue';
 import { PasswordHasher } from './password-hasher';
 
-export type AuthRejection =
-  | 'WRONG_PASSWORD'
-  | 'ACCOUNT_DISABLED'
-  | 'PROTOCOL_NOT_ALLOWED'
-  | 'SOURCE_NOT_ALLOWED'
-  | 'OVER_QUOTA';
-
-const PROTOCOL_NAMES: Record<ProxyProtocol, string> = {
-  openvpn: 'OpenVPN',
-  http: 'the HTTP proxy',
-  socks5: 'the SOCKS5 proxy',
-};
+export type AuthRejection = 'WRONG_PASSWORD' | AdmissionRefusalCode;
 
 /**
  * A customer's username and password, checked for one way in. Every rejection is a 401 whose
@@ -59,15 +48,9 @@ export class AccountAuthenticator {
     };
     if (!account || !passwordOk) throw reject('WRONG_PASSWORD', 'wrong username or password');
     await attempt.succeeded();
-    if (!account.enabled) throw reject('ACCOUNT_DISABLED', 'account disabled');
-    if (!account.protocols.includes(protocol))
-      throw reject(
-        'PROTOCOL_NOT_ALLOWED',
-        `${PROTOCOL_NAMES[protocol]} is not enabled for this account`,
-      );
-    if (!whitelistAllows(account, clientIp))
-      throw reject('SOURCE_NOT_ALLOWED', 'connecting from an address outside the whitelist');
-    if (isOverQuota(account)) throw reject('OVER_QUOTA', 'traffic quota used up');
+    // The connection limit is the connect's to check (it counts the connections), not the login's.
+    const refusal = admissionRefusal(account, { protocol, clientIp });
+    if (refusal) throw reject(refusal.code, refusal.message);
     return account;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  isOverQuota,
+  admissionRefusal,
   type OpenvpnAdmitRequest,
   type OpenvpnAdmitResponse,
   type OpenvpnAuthRequest,
@@ -122,10 +122,8 @@ export class OpenvpnService {
   private async admit(request: OpenvpnConnectRequest): Promise<OpenvpnConnectResponse> {
     const account = await this.store.accounts.getByUsername(request.username);
     if (!account) throw new ApiError('NOT_FOUND', `unknown account ${request.username}`);
-    if (!account.enabled) throw new ApiError('ACCOUNT_DISABLED', 'account disabled');
-    if (!account.protocols.includes('openvpn'))
-      throw new ApiError('PROTOCOL_NOT_ALLOWED', 'OpenVPN is not enabled for this account');
-    if (isOverQuota(account)) throw new ApiError('OVER_QUOTA', 'traffic quota used up');
+    const refused = admissionRefusal(account, { protocol: 'openvpn', clientIp: request.realIp });
+    if (refused) throw new ApiError(refused.code, refused.message);
     const device = await this.store.devices.get(account.deviceId);
     if (device?.status !== 'online')
       throw new ApiError('DEVICE_OFFLINE', `device ${account.deviceId} of this account is offline`);
@@ -143,14 +141,11 @@ export class OpenvpnService {
     if (account.maxConnections !== null) {
       // The session this one replaces (same VPN IP) was closed just above and no longer counts.
       // The gateways' proxy connections count too, on every relay (their slots in the store).
-      const held =
+      const connections =
         (await this.store.sessions.listActive({ accountId: account.id })).length +
         (await this.store.slots.held(account.id));
-      if (held >= account.maxConnections)
-        throw new ApiError(
-          'TOO_MANY_CONNECTIONS',
-          `account allows ${account.maxConnections} connections and holds ${held}`,
-        );
+      const full = admissionRefusal(account, { protocol: 'openvpn', connections });
+      if (full) throw new ApiError(full.code, full.message);
     }
 
     const session = await this.store.sessions.create({
