@@ -86,6 +86,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         { holder: config.usage.reporter, ...config.leases },
         () => meter.flushNow(),
         log,
+        (answer) => metrics.leaseRequests.inc({ answer }),
       );
       const registry = this.registry;
       const slots = new ConnectionSlots(

@@ -104,8 +104,15 @@ describe('two relays sharing one Redis (issue 19)', () => {
       Number((await first!.call('GET', '/v1/accounts/shared/usage')).body['usedBytes']);
     await waitFor(async () => (await usage()) >= received, 'both relays reported');
     const used = await usage();
+    const leaseRequests = async (relay: GatewayInstance) =>
+      (await relay.metrics())
+        .split('\n')
+        .filter((line) => line.startsWith('tunnelgate_gateway_byte_lease_requests_total{'))
+        .reduce((sum, line) => sum + Number(line.split(' ')[1]), 0);
+    const requests = (await Promise.all(relays.map(leaseRequests))).reduce((a, b) => a + b, 0);
+    expect(requests).toBeGreaterThan(0);
     console.log(
-      `two relays, quota ${QUOTA}: relayed ${relayed} (${((100 * relayed) / QUOTA).toFixed(1)}%), billed ${used}`,
+      `two relays, quota ${QUOTA}: relayed ${relayed} (${((100 * relayed) / QUOTA).toFixed(1)}%), billed ${used}, ${requests} lease requests`,
     );
     // Billed what the tunnels took from their leases: never past the quota.
     expect(used).toBeLessThanOrEqual(QUOTA);

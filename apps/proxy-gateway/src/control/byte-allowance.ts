@@ -121,6 +121,8 @@ export class ByteAllowance {
     /** Sends the bytes relayed and not yet reported (the usage meter's flush). */
     private readonly reportUsage: () => Promise<void>,
     private readonly log: (entry: Record<string, unknown>) => void,
+    /** Counts each request by its answer (for /metrics: the store traffic leases cost). */
+    private readonly requested: (answer: 'granted' | 'none' | 'failed') => void = () => undefined,
   ) {}
 
   /** The budget of an account with a quota (undefined: no quota, nothing to lease). */
@@ -190,6 +192,7 @@ export class ByteAllowance {
           bytes: allowance.size,
         });
       } catch (error) {
+        this.requested('failed');
         // The account is gone: nothing more of it is relayed.
         if (error instanceof ApiRefusal && error.status === 404) return allowance.settle(0, true);
         this.log({
@@ -201,6 +204,7 @@ export class ByteAllowance {
         if (!(await this.retryLater(allowance))) return;
         continue;
       }
+      this.requested(answer.granted > 0 || answer.unlimited ? 'granted' : 'none');
       if (answer.unlimited) return allowance.settle(UNLIMITED, false);
       if (answer.granted > 0) return allowance.settle(answer.granted, false);
       if ((answer.quotaLeft ?? 0) > answer.remaining) {

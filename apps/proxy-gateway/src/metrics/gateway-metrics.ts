@@ -58,6 +58,12 @@ export function gatewayMetrics(registry: Registry) {
       labelNames: ['listener', 'reason'] as const,
       registers,
     }),
+    leaseRequests: new Counter({
+      name: 'tunnelgate_gateway_byte_lease_requests_total',
+      help: "Byte lease requests to tunnel-api, by answer: granted, none (the quota or others' leases left nothing), failed",
+      labelNames: ['answer'] as const,
+      registers,
+    }),
     errors: new Counter({
       name: 'tunnelgate_gateway_errors_total',
       help: 'Errors, by kind (upstream codes, client protocol errors, control plane)',
