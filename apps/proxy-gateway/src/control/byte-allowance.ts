@@ -152,7 +152,7 @@ export class ByteAllowance {
     allowance.release.unref();
   }
 
-  /** Bytes this gateway holds leased and not yet relayed (for /metrics and tests). */
+  /** Bytes this gateway holds leased and not yet relayed (what a test can look at). */
   held(accountId: string): number {
     return this.accounts.get(accountId)?.left ?? 0;
   }

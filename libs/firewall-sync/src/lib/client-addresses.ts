@@ -32,6 +32,11 @@ export class ClientAddresses implements ClientAddressSource {
     return this.bySession.size;
   }
 
+  /** The sessions whose addresses these are. */
+  sessions(): RedirectedSession[] {
+    return [...this.bySession].map(([id, vpnIp]) => ({ id, vpnIp }));
+  }
+
   set(sessionId: string, address: string): void {
     const previous = this.bySession.get(sessionId);
     if (previous === address) return;

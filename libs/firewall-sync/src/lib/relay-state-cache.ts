@@ -1,9 +1,4 @@
-import type {
-  DnatDevice,
-  FirewallState,
-  RedirectedSession,
-  RelayScope,
-} from '@tunnelgate/firewall';
+import type { DnatDevice, FirewallState, RelayScope } from '@tunnelgate/firewall';
 import type { Change, ClientSession, Device } from '@tunnelgate/sessions';
 import type { FeedHead, Store, Watch } from '@tunnelgate/store';
 import { ClientAddresses } from './client-addresses';
@@ -26,7 +21,6 @@ export interface CacheLogger {
  * and decode of every session per connect.
  */
 export class RelayStateCache {
-  private readonly sessions = new Map<string, RedirectedSession>();
   private readonly devices = new Map<string, DnatDevice>();
   private readonly clients = new ClientAddresses();
   private revision = 0;
@@ -64,7 +58,7 @@ export class RelayStateCache {
 
   state(): FirewallState {
     if (!this.listed) throw new Error('the store has not been listed yet');
-    return { sessions: [...this.sessions.values()], devices: [...this.devices.values()] };
+    return { sessions: this.clients.sessions(), devices: [...this.devices.values()] };
   }
 
   /** The state a firewall sync needs; the client addresses are the live set, not a copy. */
@@ -127,7 +121,6 @@ export class RelayStateCache {
       this.store.sessions.listActive(),
       this.store.devices.list(),
     ]);
-    this.sessions.clear();
     this.devices.clear();
     this.clients.clear();
     for (const session of sessions) this.setSession(session);
@@ -167,7 +160,7 @@ export class RelayStateCache {
 
   private apply(change: Change): void {
     if (change.kind === 'session') {
-      if (change.op === 'deleted') this.deleteSession(change.id);
+      if (change.op === 'deleted') this.clients.delete(change.id);
       else this.setSession(change.value);
     } else if (change.kind === 'device') {
       if (change.op === 'deleted') this.devices.delete(change.id);
@@ -180,14 +173,8 @@ export class RelayStateCache {
 
   private setSession(session: ClientSession): void {
     if (session.state !== 'active' || !this.scope.isCustomer(session.vpnIp))
-      return this.deleteSession(session.id);
-    this.sessions.set(session.id, pickSession(session));
+      return this.clients.delete(session.id);
     this.clients.set(session.id, session.vpnIp);
-  }
-
-  private deleteSession(id: string): void {
-    this.sessions.delete(id);
-    this.clients.delete(id);
   }
 
   private setDevice(device: Device): void {
@@ -205,10 +192,6 @@ export class RelayStateCache {
       }
     }
   }
-}
-
-function pickSession({ id, vpnIp }: RedirectedSession): RedirectedSession {
-  return { id, vpnIp };
 }
 
 function pickDevice({ id, vpnIp, httpPort, socksPort, udpPort, basePort }: DnatDevice): DnatDevice {

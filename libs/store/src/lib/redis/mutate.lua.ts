@@ -111,77 +111,85 @@ return out
 `;
 
 /**
+ * What the per-holder scripts (leases, slots) share: the server's clock in ms; one holder's
+ * share and the others' unexpired ones, from a hash of holder -> "count:expiresAt" (lapsed
+ * fields are dropped as they are met); and setting a share, the hash living as long as its
+ * newest.
+ */
+const HOLDER_SHARES = `
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local function shares(key, holder, now)
+  local own, others = 0, 0
+  local fields = redis.call('HGETALL', key)
+  for i = 1, #fields, 2 do
+    local count, expires = string.match(fields[i + 1], '^(%d+):(%d+)$')
+    if tonumber(expires) <= now then
+      redis.call('HDEL', key, fields[i])
+    elseif fields[i] == holder then
+      own = tonumber(count)
+    else
+      others = others + tonumber(count)
+    end
+  end
+  return own, others
+end
+local function put_share(key, holder, count, now, ttl)
+  redis.call('HSET', key, holder, string.format('%d:%d', count, now + ttl))
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
+/**
  * Tops up one holder's byte lease on an account (see LeaseRepository). Leases live in one hash
- * per account, holder -> "remaining:expiresAt" (ms, the server's clock); lapsed ones are dropped
- * as they are met. The quota is read from the account's JSON: decoded only, never re-encoded.
+ * per account (HOLDER_SHARES). The quota is read from the account's JSON: decoded only, never
+ * re-encoded.
  *
  * ARGV: account key, used key, leases key, holder, bytes, ttl ms, MAX_BYTE_COUNT.
  * Returns {-1} for no such account, else {remaining, granted, expiresAt, unlimited (1/0),
  * quotaLeft (-1 without quota)}.
  */
-export const ACQUIRE_LEASE_SCRIPT = `
+export const ACQUIRE_LEASE_SCRIPT = `${HOLDER_SHARES}
 local doc = redis.call('GET', ARGV[1])
 if not doc then return { -1 } end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 local quota = cjson.decode(doc).quotaBytes
 local unlimited = quota == nil or quota == cjson.null
 local used = tonumber(redis.call('GET', ARGV[2]) or '0')
-local own, held = 0, 0
-local leases = redis.call('HGETALL', ARGV[3])
-for i = 1, #leases, 2 do
-  local remaining, expires = string.match(leases[i + 1], '^(%d+):(%d+)$')
-  if tonumber(expires) <= now then
-    redis.call('HDEL', ARGV[3], leases[i])
-  elseif leases[i] == ARGV[4] then
-    own = tonumber(remaining)
-  else
-    held = held + tonumber(remaining)
-  end
-end
+local own, held = shares(ARGV[3], ARGV[4], now)
 local granted = tonumber(ARGV[5])
 if not unlimited then
   granted = math.max(0, math.min(granted, quota - used - held - own))
 end
 local remaining = math.min(own + granted, tonumber(ARGV[7]))
-local expiresAt = now + tonumber(ARGV[6])
-redis.call('HSET', ARGV[3], ARGV[4], string.format('%d:%d', remaining, expiresAt))
-if redis.call('PTTL', ARGV[3]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', ARGV[3], ARGV[6]) end
+local ttl = tonumber(ARGV[6])
+put_share(ARGV[3], ARGV[4], remaining, now, ttl)
 local quotaLeft = -1
 if not unlimited then quotaLeft = math.max(0, quota - used) end
-return { remaining, granted, expiresAt, unlimited and 1 or 0, quotaLeft }
+return { remaining, granted, now + ttl, unlimited and 1 or 0, quotaLeft }
 `;
 
 /**
  * Sets one holder's connection slots on an account (see SlotRepository). Slots live in one hash
- * per account, holder -> "held:expiresAt" (ms, the server's clock); lapsed ones are dropped as
- * they are met. The limit is read from the account's JSON: decoded only, never re-encoded.
+ * per account (HOLDER_SHARES). The limit is read from the account's JSON: decoded only, never
+ * re-encoded.
  *
  * ARGV: account key, slots key, holder, wanted, reserved, ttl ms.
  * Returns {-1} for no such account, else {held, limit (-1 without one)}.
  */
-export const HOLD_SLOTS_SCRIPT = `
+export const HOLD_SLOTS_SCRIPT = `${HOLDER_SHARES}
 local doc = redis.call('GET', ARGV[1])
 if not doc then return { -1 } end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = now_ms()
 local limit = cjson.decode(doc).maxConnections
 local unlimited = limit == nil or limit == cjson.null
-local others = 0
-local slots = redis.call('HGETALL', ARGV[2])
-for i = 1, #slots, 2 do
-  local held, expires = string.match(slots[i + 1], '^(%d+):(%d+)$')
-  if tonumber(expires) <= now then
-    redis.call('HDEL', ARGV[2], slots[i])
-  elseif slots[i] ~= ARGV[3] then
-    others = others + tonumber(held)
-  end
-end
+local _, others = shares(ARGV[2], ARGV[3], now)
 local held = tonumber(ARGV[4])
 if not unlimited then
   held = math.max(0, math.min(held, limit - tonumber(ARGV[5]) - others))
 end
-redis.call('HSET', ARGV[2], ARGV[3], string.format('%d:%d', held, now + tonumber(ARGV[6])))
-if redis.call('PTTL', ARGV[2]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', ARGV[2], ARGV[6]) end
+put_share(ARGV[2], ARGV[3], held, now, tonumber(ARGV[6]))
 return { held, unlimited and -1 or limit }
 `;
