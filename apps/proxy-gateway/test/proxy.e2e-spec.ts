@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { curl } from './support/curl';
 import { GatewayInstance } from './support/gateway-instance';
 import {
+  answerStatus,
   closed,
   connected,
+  connectRequest,
   connectTunnel,
   domainAddress,
   ipv4Address,
@@ -919,17 +921,18 @@ describe('admin port', () => {
       expect(text).toContain(`tunnelgate_gateway_${name}`);
   });
 
+  /** tunnel-api's count of password hashes computed, from its /metrics. */
+  const hashes = async () =>
+    (
+      await (
+        await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.token}` } })
+      ).text()
+    )
+      .split('\n')
+      .filter((l) => /^tunnelgate_password_checks_total\{.*outcome="checked"/.test(l))
+      .reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
+
   it("keeps a busy account's password check cached while its usage is reported", async () => {
-    // tunnel-api's count of password hashes computed, from its /metrics.
-    const hashes = async () =>
-      (
-        await (
-          await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.token}` } })
-        ).text()
-      )
-        .split('\n')
-        .filter((l) => /^tunnelgate_password_checks_total\{.*outcome="checked"/.test(l))
-        .reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
     const usage = async () =>
       Number((await api.call('GET', '/v1/accounts/alice/usage')).body['usedBytes']);
     await curl(['-x', httpProxy(), plainUrl('/bytes/20000')]);
@@ -944,6 +947,31 @@ describe('admin port', () => {
     }
     expect((await usage()) - usageBefore).toBeGreaterThanOrEqual(5 * 20_000);
     expect(await hashes()).toBe(hashesBefore);
+  });
+
+  it('checks the password once for logins of one account that arrive together', async () => {
+    await account('crowd');
+    const target = `127.0.0.1:${targets.httpPort}`;
+    // Connected first, then every CONNECT written in one go: they reach the gateway together.
+    const together = async (count: number, credentials: string) => {
+      const sockets = await Promise.all(
+        Array.from({ length: count }, () => connected(relay.port('http'))),
+      );
+      for (const socket of sockets) socket.write(connectRequest(target, credentials));
+      const statuses = await Promise.all(sockets.map(answerStatus));
+      for (const socket of sockets) socket.destroy();
+      return statuses;
+    };
+    const before = await hashes();
+    expect(new Set(await together(8, `crowd:${PASSWORD}`))).toEqual(
+      new Set(['HTTP/1.1 200 Connection Established']),
+    );
+    expect((await hashes()) - before).toBe(1);
+    // The same wrong password arriving together is one guess: refused alike, after one check.
+    expect(new Set(await together(4, 'crowd:wrong'))).toEqual(
+      new Set(['HTTP/1.1 407 Proxy Authentication Required']),
+    );
+    expect((await hashes()) - before).toBe(2);
   });
 
   it('counts the bytes of a connection while it is open, not only at its end', async () => {

@@ -88,6 +88,8 @@ export class RelayGatekeeper implements Gatekeeper {
   private readonly verified: LRUCache<string, Verified>;
   private apiDownUntil = 0;
   private readonly cacheKeysByAccount = new Map<string, Set<string>>();
+  /** Password checks on their way to tunnel-api, by credentials, protocol and address. */
+  private readonly checking = new Map<string, Promise<string>>();
   private readonly failures: RateLimiterMemory;
   private readonly upstreams = new Map<string, Pick<Grant, 'dial' | 'udp'>>();
   /** The route each cached upstream was made for. */
@@ -173,30 +175,16 @@ export class RelayGatekeeper implements Gatekeeper {
     let accountId =
       known && Date.now() - known.at < this.config.authCacheMs ? known.accountId : undefined;
     if (!accountId) {
-      // Charged before the check (and given back after a success): a flood of guesses from one
-      // address is refused here, without a request to tunnel-api, once it has used its share.
-      const charged = await this.failures.consume(clientIp).then(
-        () => true,
-        () => false,
-      );
-      if (!charged)
-        throw new AccessRefused(
-          'rate-limited',
-          'too many failed logins from this address; wait a minute',
+      // A busy account's logins that arrive together (a browser opening a page) share one check.
+      const flight = `${key}\0${protocol}\0${clientIp}`;
+      let check = this.checking.get(flight);
+      if (!check) {
+        check = this.checkPassword(key, credentials, protocol, clientIp, known).finally(() =>
+          this.checking.delete(flight),
         );
-      const checked = await this.verify(credentials, protocol, clientIp).catch(
-        (error: AccessRefused) => error,
-      );
-      // Only a wrong password stays charged.
-      if (!(checked instanceof AccessRefused && checked.kind === 'wrong-password'))
-        await this.failures.reward(clientIp).catch(() => undefined);
-      if (checked instanceof AccessRefused && checked.kind === 'unavailable' && this.usable(known))
-        accountId = known.accountId;
-      else if (checked instanceof Error) throw checked;
-      else {
-        accountId = checked;
-        this.remember(key, accountId);
+        this.checking.set(flight, check);
       }
+      accountId = await check;
     }
     if (boundTo !== undefined && accountId !== boundTo)
       throw new AccessRefused(
@@ -225,6 +213,38 @@ export class RelayGatekeeper implements Gatekeeper {
     const refusal = this.refusal(account, 'openvpn', undefined);
     if (refusal) throw refusal;
     return { ...this.route(account), sessionId: session.id };
+  }
+
+  /** Asks tunnel-api, within the failed-login limit; serves a stale success while it is down. */
+  private async checkPassword(
+    key: string,
+    credentials: Credentials,
+    protocol: GatewayProtocol,
+    clientIp: string,
+    known: Verified | undefined,
+  ): Promise<string> {
+    // Charged before the check (and given back after a success): a flood of guesses from one
+    // address is refused here, without a request to tunnel-api, once it has used its share.
+    const charged = await this.failures.consume(clientIp).then(
+      () => true,
+      () => false,
+    );
+    if (!charged)
+      throw new AccessRefused(
+        'rate-limited',
+        'too many failed logins from this address; wait a minute',
+      );
+    const checked = await this.verify(credentials, protocol, clientIp).catch(
+      (error: AccessRefused) => error,
+    );
+    // Only a wrong password stays charged.
+    if (!(checked instanceof AccessRefused && checked.kind === 'wrong-password'))
+      await this.failures.reward(clientIp).catch(() => undefined);
+    if (checked instanceof AccessRefused && checked.kind === 'unavailable' && this.usable(known))
+      return known.accountId;
+    if (checked instanceof Error) throw checked;
+    this.remember(key, checked);
+    return checked;
   }
 
   /** A password verified recently enough to serve while tunnel-api cannot check it. */

@@ -24,6 +24,31 @@ export function connected(port: number, host = '127.0.0.1'): Promise<Socket> {
   });
 }
 
+/** The CONNECT request a test writes, with Basic credentials when given. */
+export function connectRequest(target: string, credentials?: string): string {
+  const auth = credentials
+    ? `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`
+    : '';
+  return `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`;
+}
+
+/** The status line of the proxy's answer (what arrived before its blank line). */
+export function answerStatus(socket: Socket): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let text = '';
+    const done = () => {
+      socket.off('data', onData);
+      resolve(text.split('\r\n')[0] ?? '');
+    };
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\r\n\r\n')) done();
+    };
+    socket.on('data', onData);
+    socket.once('close', done);
+  });
+}
+
 /** An HTTP CONNECT tunnel held open by the test; resolves with the proxy's status line. */
 export async function connectTunnel(
   proxyPort: number,
@@ -33,22 +58,8 @@ export async function connectTunnel(
 ): Promise<{ socket: Socket; status: string }> {
   const socket = await connected(proxyPort, proxyHost);
   socket.on('error', () => undefined);
-  const auth = credentials
-    ? `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`
-    : '';
-  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
-  const head = await new Promise<string>((resolve) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      if (!text.includes('\r\n\r\n')) return;
-      socket.off('data', onData);
-      resolve(text);
-    };
-    socket.on('data', onData);
-    socket.once('close', () => resolve(text));
-  });
-  return { socket, status: head.split('\r\n')[0] ?? '' };
+  socket.write(connectRequest(target, credentials));
+  return { socket, status: await answerStatus(socket) };
 }
 
 /** A SOCKS5 CONNECT by hand, to read the exact reply bytes; resolves with the reply code. */
