@@ -105,8 +105,7 @@ async function usageError(
   await fault();
   const results = await Promise.all(running);
   const took = (performance.now() - t0) / 1000;
-  for (const [i, { id, metered }] of accounts.entries()) {
-    const through = results[i]!;
+  for (const [{ id, metered }, through] of accounts.map((a, i) => [a, results[i] ?? []] as const)) {
     const complete = through.every((r) => r.status.startsWith('HTTP/1.1 200'));
     const expected = carried(through, metered);
     const billed = await settled(id);
@@ -130,7 +129,7 @@ async function faults(): Promise<void> {
   });
   await usageError('tunnel-api crash', 20, async () => {
     await sleep(5000);
-    const relay = lab.relays[0]!;
+    const relay = lab.first;
     await relay.crashApi();
     await sleep(3000);
     await relay.startApi();
@@ -192,13 +191,11 @@ async function logins(relay: Relay, account: string, count: number, parallel: nu
 }
 
 async function busyAccount(): Promise<void> {
-  console.log(
-    '\nProxy logins/s for one busy account (new CONNECT tunnels through one relay)',
-  );
+  console.log('\nProxy logins/s for one busy account (new CONNECT tunnels through one relay)');
   await lab.account('busy');
   const uncached = await lab.addRelay({ TUNNELGATE_GATEWAY_AUTH_CACHE_MS: '0' });
   const rows = [
-    ['auth cache (60 s)', await logins(lab.relays[0]!, 'busy', 3000, 8)],
+    ['auth cache (60 s)', await logins(lab.first, 'busy', 3000, 8)],
     // Logins that arrive together share one check even without the cache.
     ['no cache, 8 at a time', await logins(uncached, 'busy', 300, 8)],
     // Every login a password check: what a usage report did to the cache before (issue 19).

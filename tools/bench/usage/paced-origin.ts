@@ -13,7 +13,7 @@ export class PacedOrigin {
   private server: Server | undefined;
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://origin');
       const size = /^\/bytes\/(\d+)$/.exec(url.pathname)?.[1];
       if (!size) return void res.writeHead(404).end();
@@ -46,12 +46,13 @@ export class PacedOrigin {
       }, TICK_MS);
       res.once('close', () => clearInterval(timer));
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    this.server = server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     return this;
   }
 
   get port(): number {
-    return (this.server!.address() as AddressInfo).port;
+    return (this.server?.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {

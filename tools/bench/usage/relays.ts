@@ -160,7 +160,7 @@ export class RelayLab {
       async () => (await fetch(`http://127.0.0.1:${phoneAdmin}/readyz`)).ok,
       'the phone',
     );
-    const first = this.relays[0]!;
+    const first = this.first;
     await first.call('PUT', '/v1/devices/phone', {
       name: 'bench phone',
       vpnIp: '127.0.0.2',
@@ -205,7 +205,7 @@ export class RelayLab {
 
   /** An HTTP account on the phone; waits until every relay's gateway knows it. */
   async account(id: string, fields: Record<string, unknown> = {}): Promise<void> {
-    await this.relays[0]!.call('POST', '/v1/accounts', {
+    await this.first.call('POST', '/v1/accounts', {
       id,
       username: id,
       password: PASSWORD,
@@ -217,8 +217,15 @@ export class RelayLab {
     await new Promise((r) => setTimeout(r, 500));
   }
 
+  /** The relay operators talk to (any would do: they share the store). */
+  get first(): Relay {
+    const [first] = this.relays;
+    if (!first) throw new Error('no relay started');
+    return first;
+  }
+
   async usedBytes(id: string): Promise<number> {
-    return Number((await this.relays[0]!.call('GET', `/v1/accounts/${id}/usage`))['usedBytes']);
+    return Number((await this.first.call('GET', `/v1/accounts/${id}/usage`))['usedBytes']);
   }
 
   async stop(): Promise<void> {
