@@ -107,11 +107,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         slots,
         config,
         log,
+        (kind) => metrics.deviceDials.inc({ kind }),
       );
     } else {
       this.gate = new DeviceGatekeeper(config.directAllow, config.timeouts.connectMs);
     }
     admin.addReadinessCheck('upstream', () => this.gate.problem);
+    metrics.countWarmConnections(() => this.gate.warmConnections);
     const { http, socks5, transparent } = config.listen;
     if (http) {
       this.httpProxy = new HttpProxyListener(config, this.gate, this.registry, metrics);

@@ -153,6 +153,25 @@ describe('connection churn (leak check)', () => {
     return Object.fromEntries(outcomes);
   }
 
+  const phoneKnownAs = (status: string) =>
+    (
+      relay.service.gate as unknown as { directory: { device(id: string): { status: string } } }
+    ).directory.device('dev-churn')?.status === status;
+
+  /**
+   * The phone offline and back: the relay closes its warm connections to it at once (the pool
+   * starts empty again at the next tunnel), so the descriptors can be compared without them.
+   */
+  async function phoneOfflineAndBack(): Promise<void> {
+    await api.call('POST', '/v1/devices/dev-churn/disconnected');
+    await waitFor(
+      async () => phoneKnownAs('offline') && relay.service.gate.warmConnections === 0,
+      'the warm pool emptied',
+    );
+    await api.call('POST', '/v1/devices/dev-churn/connected');
+    await waitFor(async () => phoneKnownAs('online'), 'the phone back online');
+  }
+
   /** Waits (bounded) until both gateways hold nothing and the descriptors are back. */
   async function settled(baseline: number, what: string): Promise<void> {
     await waitFor(
@@ -165,14 +184,22 @@ describe('connection churn (leak check)', () => {
     ).catch(() => undefined);
   }
 
-  it('leaves no descriptor and no connection behind', async () => {
+  it('leaves no descriptor and no connection behind, warm connections to the phone included', async () => {
     // Warm up: pools and lazy modules exist before the baseline is taken.
     for (let i = 0; i < 10; i++) await oneConnection(i);
+    await phoneOfflineAndBack();
     await waitFor(
       async () => relay.service.registry.size === 0 && device.service.registry.size === 0,
       'warm-up to settle',
     );
     const baseline = openFds();
+    const warmDials = async () =>
+      Number(
+        /^tunnelgate_gateway_device_dials_total\{[^}]*kind="warm"[^}]*\} (\d+)/m.exec(
+          await relay.metrics(),
+        )?.[1] ?? 0,
+      );
+    const warmBefore = await warmDials();
 
     const outcomes = await runAll(CONNECTIONS, CONCURRENCY, oneConnection);
     expect(outcomes).toEqual({
@@ -182,6 +209,10 @@ describe('connection churn (leak check)', () => {
       'client-abort': CONNECTIONS / 5,
       'half-close': CONNECTIONS / 5,
     });
+    // The tunnels took warm connections, and warm ones were left when the churn stopped.
+    expect((await warmDials()) - warmBefore).toBeGreaterThan(CONNECTIONS / 10);
+    expect(relay.service.gate.warmConnections).toBeGreaterThan(0);
+    await phoneOfflineAndBack();
     await settled(baseline, 'connections');
     const left = [...relay.service.registry.all(), ...device.service.registry.all()].map(
       (t) => `${t.listener} client:${t.client.destroyed} upstream:${t.upstream?.destroyed}`,

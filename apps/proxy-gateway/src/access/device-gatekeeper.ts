@@ -1,5 +1,5 @@
 import { directUdpExit } from '../udp/direct-udp-exit';
-import { directDialer } from '../upstream/direct-dialer';
+import { directDialer, directTunnelDialer } from '../upstream/direct-dialer';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
 /**
@@ -9,11 +9,13 @@ import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 export class DeviceGatekeeper implements Gatekeeper {
   private readonly grant: Grant;
   readonly problem = undefined;
+  readonly warmConnections = 0;
 
   constructor(allowed: readonly string[], connectTimeoutMs: number) {
     this.grant = {
       accountId: undefined,
       deviceId: undefined,
+      tunnel: directTunnelDialer(allowed, connectTimeoutMs),
       dial: directDialer(allowed, connectTimeoutMs),
       udp: directUdpExit(allowed),
     };

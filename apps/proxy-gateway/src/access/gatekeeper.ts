@@ -1,6 +1,7 @@
 import type { Credentials } from '@tunnelgate/proxy-protocols';
 import type { GatewayProtocol } from '@tunnelgate/sessions';
 import type { Dialer } from '../upstream/dialer';
+import type { TunnelDialer } from '../upstream/tunnel-dialer';
 import type { UdpExitFactory } from '../udp/udp-exit';
 import type { ByteBudget } from '../control/byte-allowance';
 
@@ -32,6 +33,9 @@ export interface Grant {
   sessionId?: string;
   /** The account's byte budget when it has a quota: its tunnels relay only leased bytes. */
   budget?: ByteBudget;
+  /** Tunnels' upstream legs. */
+  tunnel: TunnelDialer;
+  /** Forwarded plain HTTP requests' upstream connections (read by node:http). */
   dial: Dialer;
   /** SOCKS5 UDP ASSOCIATE's exit; absent where UDP cannot be carried. */
   udp?: UdpExitFactory;
@@ -58,4 +62,6 @@ export interface Gatekeeper {
   stop(): Promise<void>;
   /** Undefined when ready; else why not. */
   readonly problem: string | undefined;
+  /** Connections to devices kept warm for tunnels, every device summed. */
+  readonly warmConnections: number;
 }

@@ -21,8 +21,15 @@ import type { ByteAllowance } from '../control/byte-allowance';
 import type { ConnectionSlots } from '../control/connection-slots';
 import type { RelayDirectory } from '../control/relay-directory';
 import type { UsageMeter } from '../control/usage-meter';
-import { httpConnectDialer } from '../upstream/http-connect-dialer';
-import { socks5Dialer } from '../upstream/socks5-dialer';
+import { deviceProxyDialer } from '../upstream/device-proxy';
+import {
+  deviceTunnelDialer,
+  tunnelConnection,
+  type DeviceDialKind,
+} from '../upstream/device-tunnel-dialer';
+import { httpConnectProxy } from '../upstream/http-connect-dialer';
+import { socks5Proxy } from '../upstream/socks5-dialer';
+import { WarmPool } from '../upstream/warm-pool';
 import { deviceUdpExit } from '../udp/device-udp-exit';
 import { AccessRefused, type Gatekeeper, type Grant } from './gatekeeper';
 
@@ -91,7 +98,10 @@ export class RelayGatekeeper implements Gatekeeper {
   /** Password checks on their way to tunnel-api, by credentials, protocol and address. */
   private readonly checking = new Map<string, Promise<string>>();
   private readonly failures: RateLimiterMemory;
-  private readonly upstreams = new Map<string, Pick<Grant, 'dial' | 'udp'>>();
+  private readonly upstreams = new Map<
+    string,
+    Pick<Grant, 'tunnel' | 'dial' | 'udp'> & { pool: WarmPool | undefined }
+  >();
   /** The route each cached upstream was made for. */
   private readonly routes = new Map<string, string>();
   /** Accounts with a whitelist and its parsed matcher; rebuilt after any account change. */
@@ -106,6 +116,7 @@ export class RelayGatekeeper implements Gatekeeper {
     private readonly slots: ConnectionSlots,
     private readonly config: GatewayConfig,
     private readonly log: (entry: Record<string, unknown>) => void,
+    private readonly onDeviceDial: (kind: DeviceDialKind | 'pool') => void = () => undefined,
   ) {
     this.verified = new LRUCache({
       max: 100_000,
@@ -145,9 +156,16 @@ export class RelayGatekeeper implements Gatekeeper {
 
   async stop(): Promise<void> {
     this.directory.stop();
+    for (const { pool } of this.upstreams.values()) pool?.close();
     this.allowance.stop();
     this.slots.stop();
     await this.meter.stop();
+  }
+
+  get warmConnections(): number {
+    let sum = 0;
+    for (const { pool } of this.upstreams.values()) sum += pool?.size ?? 0;
+    return sum;
   }
 
   mayOmitCredentials(protocol: GatewayProtocol, clientIp: string): boolean {
@@ -375,28 +393,42 @@ export class RelayGatekeeper implements Gatekeeper {
     )?.account;
   }
 
-  /** Streams through the device's HTTP or SOCKS5 proxy (as configured); datagrams through its
-   * SOCKS5 proxy's UDP ASSOCIATE, the only one of its proxies that carries UDP. */
-  private upstreamsFor(device: Device): Pick<Grant, 'dial' | 'udp'> {
+  /**
+   * Streams through the device's HTTP or SOCKS5 proxy (as configured), tunnels with warm
+   * connections when the pool is on; datagrams through its SOCKS5 proxy's UDP ASSOCIATE, the
+   * only one of its proxies that carries UDP.
+   */
+  private upstreamsFor(device: Device): Pick<Grant, 'tunnel' | 'dial' | 'udp'> {
     let upstreams = this.upstreams.get(device.id);
     if (!upstreams) {
       const timeoutMs = this.config.timeouts.connectMs;
       const credentials = device.proxyCredentials;
       const socks = { host: device.vpnIp, port: device.socksPort, credentials };
+      const protocol =
+        this.config.deviceProxy === 'socks5'
+          ? socks5Proxy(socks)
+          : httpConnectProxy({ host: device.vpnIp, port: device.httpPort, credentials });
+      const pool =
+        this.config.pool.max > 0
+          ? new WarmPool(tunnelConnection(protocol, timeoutMs), this.config.pool, () =>
+              this.onDeviceDial('pool'),
+            )
+          : undefined;
       upstreams = {
-        dial:
-          this.config.deviceProxy === 'socks5'
-            ? socks5Dialer(socks, timeoutMs)
-            : httpConnectDialer(
-                { host: device.vpnIp, port: device.httpPort, credentials },
-                timeoutMs,
-              ),
+        tunnel: deviceTunnelDialer(protocol, pool, {
+          timeoutMs,
+          pipeline: this.config.pipeline,
+          onDial: this.onDeviceDial,
+        }),
+        dial: deviceProxyDialer(protocol, timeoutMs),
         udp: deviceUdpExit(socks, device.udpPort, timeoutMs),
+        pool,
       };
       this.upstreams.set(device.id, upstreams);
       this.routes.set(device.id, route(device));
     }
-    return upstreams;
+    const { tunnel, dial, udp } = upstreams;
+    return { tunnel, dial, udp };
   }
 
   private onAccount(before: PublicAccount | undefined, after: PublicAccount | undefined): void {
@@ -431,6 +463,7 @@ export class RelayGatekeeper implements Gatekeeper {
     const previous = this.routes.get(id);
     if (previous === undefined || previous === route(after)) return;
     this.routes.delete(id);
+    this.upstreams.get(id)?.pool?.close();
     this.upstreams.delete(id);
     this.registry.closeWhere((t) => t.deviceId === id, 'device-changed');
   }

@@ -51,6 +51,11 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: intField(10_000, 100, 120_000),
     TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: intField(300_000, 1000, 86_400_000),
     TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: intField(200, 10, 5000),
+    TUNNELGATE_GATEWAY_PEEK_SILENT_MS: intField(20, 0, 5000),
+    TUNNELGATE_GATEWAY_PIPELINE: enumField(['on', 'off'] as const, 'on'),
+    TUNNELGATE_GATEWAY_POOL_MIN: intField(1, 0, 64),
+    TUNNELGATE_GATEWAY_POOL_MAX: intField(8, 0, 64),
+    TUNNELGATE_GATEWAY_POOL_IDLE_MS: intField(5000, 100, 600_000),
     TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: intField(25_000, 0, 600_000),
     TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
     // While tunnel-api cannot be reached, a password verified within this long still logs in
@@ -90,7 +95,19 @@ const schema = z.pipe(
       handshakeMs: env.TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS,
       idleMs: env.TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS,
       peekMs: env.TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS,
+      // A client silent this long is taken for one that waits for the server (issue 22).
+      peekSilentMs: Math.min(
+        env.TUNNELGATE_GATEWAY_PEEK_SILENT_MS,
+        env.TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS,
+      ),
       drainMs: env.TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS,
+    },
+    // Toward devices: a gateway playing the phone answers once its own connect is done.
+    pipeline: env.TUNNELGATE_GATEWAY_PIPELINE === 'on' && env.TUNNELGATE_GATEWAY_MODE === 'relay',
+    pool: {
+      min: Math.min(env.TUNNELGATE_GATEWAY_POOL_MIN, env.TUNNELGATE_GATEWAY_POOL_MAX),
+      max: env.TUNNELGATE_GATEWAY_POOL_MAX,
+      idleMs: env.TUNNELGATE_GATEWAY_POOL_IDLE_MS,
     },
     authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
     authStaleMs: env.TUNNELGATE_GATEWAY_AUTH_STALE_MS,

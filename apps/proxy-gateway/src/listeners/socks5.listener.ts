@@ -4,6 +4,7 @@ import { SOCKS5_REPLY, socks5Reply, type Credentials } from '@tunnelgate/proxy-p
 import { AccessRefused, type Gatekeeper, type Grant } from '../access/gatekeeper';
 import type { GatewayConfig } from '../config/gateway.config';
 import { acceptClient, type AcceptedClient } from '../connections/accept-client';
+import { firstBytes } from '../connections/first-bytes';
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import { openTunnel } from '../connections/open-tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -25,12 +26,29 @@ function passwordRequestLength(buffer: Buffer): number {
   return buffer.length >= end ? end : -1;
 }
 
+/** The client's round trip, seen in its handshake: our method choice to its next message. */
+class HandshakeRtt {
+  private askedAt: number | undefined;
+  ms = 0;
+
+  asked(): void {
+    this.askedAt = performance.now();
+  }
+
+  answered(): void {
+    if (this.askedAt === undefined) return;
+    this.ms = performance.now() - this.askedAt;
+    this.askedAt = undefined;
+  }
+}
+
 /**
  * The SOCKS5 proxy (RFC 1928 CONNECT and UDP ASSOCIATE; RFC 1929 username/password, no-auth
  * only for sources an account whitelists). The greeting and request are parsed by @mongodb-js/socksv5's parser (the
  * maintained fork of socksv5: the original mis-parses IPv6 targets); the server logic is ours
- * because that package's server replies success before the upstream exists, sends 2-byte
- * failure replies, and cannot choose the auth method per source address.
+ * because that package's server sends 2-byte failure replies, cannot choose the auth method per
+ * source address, and decides alone when to reply success (here: before the device answers only
+ * when pipelining).
  */
 export class Socks5Listener {
   readonly server: Server;
@@ -61,11 +79,15 @@ export class Socks5Listener {
       socket.destroy();
     });
     let grant: Promise<Grant> | undefined;
+    const rtt = new HandshakeRtt();
     parser.on('methods', (methods) => {
-      grant = this.authenticate(socket, accepted, methods, parser);
+      grant = this.authenticate(socket, accepted, methods, parser, rtt);
       grant.catch(() => undefined);
     });
-    parser.on('request', (request) => void this.onRequest(socket, accepted, request, grant));
+    parser.on('request', (request) => {
+      rtt.answered();
+      void this.onRequest(socket, accepted, request, grant, rtt);
+    });
   }
 
   /** Picks the method, runs RFC 1929 when it is the password, and lets the parser go on. */
@@ -74,19 +96,23 @@ export class Socks5Listener {
     accepted: AcceptedClient,
     methods: Buffer,
     parser: Parser,
+    rtt: HandshakeRtt,
   ): Promise<Grant> {
     const clientIp = socket.remoteAddress ?? '';
     let credentials: Credentials | undefined;
     if (methods.includes(METHOD_NONE) && this.gate.mayOmitCredentials('socks5', clientIp)) {
       socket.write(Buffer.from([0x05, METHOD_NONE]));
+      rtt.asked();
     } else if (methods.includes(METHOD_PASSWORD)) {
       socket.write(Buffer.from([0x05, METHOD_PASSWORD]));
+      rtt.asked();
       const request = await readAnswer(
         socket,
         passwordRequestLength,
         513,
         this.config.timeouts.handshakeMs,
       ).catch(() => undefined);
+      rtt.answered();
       if (!request || request[0] !== 0x01) {
         accepted.outcome('bad-protocol');
         socket.destroy();
@@ -131,6 +157,7 @@ export class Socks5Listener {
     accepted: AcceptedClient,
     request: SocksRequest,
     pending: Promise<Grant> | undefined,
+    rtt: HandshakeRtt,
   ): Promise<void> {
     const grant = await pending?.catch(() => undefined);
     if (!grant) return void socket.destroy();
@@ -151,20 +178,37 @@ export class Socks5Listener {
       accepted.outcome('unsupported-command');
       return void socket.end(socks5Reply(SOCKS5_REPLY.commandNotSupported));
     }
-    const failure = await openTunnel(
-      accepted,
-      grant,
-      { host: request.dstAddr, port: request.dstPort },
-      this.metrics,
-      {
-        idleMs: this.config.timeouts.idleMs,
-        greeting: (upstream) =>
-          socks5Reply(SOCKS5_REPLY.succeeded, {
-            address: upstream.localAddress ?? '0.0.0.0',
-            port: upstream.localPort ?? 0,
-          }),
-      },
-    );
+    const target = { host: request.dstAddr, port: request.dstPort };
+    const options = { idleMs: this.config.timeouts.idleMs };
+    if (this.config.pipeline) {
+      // Success at once, and the client's first bytes go with our request to the device: the
+      // device's answer would cost the customer a round trip over the phone's link. A refusal
+      // then can only be a reset, as from a destination that refused (README, "Time to first
+      // byte").
+      const failure = await openTunnel(accepted, grant, target, this.metrics, {
+        ...options,
+        answerEarly: () => {
+          socket.write(socks5Reply(SOCKS5_REPLY.succeeded, { address: '0.0.0.0', port: 0 }));
+          // The client's first bytes come a round trip after our reply (unlike a transparent
+          // client's, which follow its handshake): waited for as long as its handshake took.
+          const { peekMs, peekSilentMs } = this.config.timeouts;
+          const waitMs = Math.min(peekMs, Math.max(peekSilentMs, Math.ceil(rtt.ms * 1.5) + 5));
+          return firstBytes(socket, waitMs);
+        },
+      });
+      if (failure?.code === 'BAD_TARGET' && socket.writable)
+        socket.end(socks5Reply(upstreamSocks5(failure)));
+      else if (failure && !socket.destroyed) socket.resetAndDestroy();
+      return;
+    }
+    const failure = await openTunnel(accepted, grant, target, this.metrics, {
+      ...options,
+      greeting: (upstream) =>
+        socks5Reply(SOCKS5_REPLY.succeeded, {
+          address: upstream.localAddress ?? '0.0.0.0',
+          port: upstream.localPort ?? 0,
+        }),
+    });
     if (failure && socket.writable) socket.end(socks5Reply(upstreamSocks5(failure)));
   }
 }

@@ -17,20 +17,28 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 
 export interface PeekedName {
   host: string | undefined;
-  via: 'sni' | 'host' | 'none' | 'server-first';
+  via: 'sni' | 'host' | 'none' | 'server-first' | 'silent';
   head: Buffer;
 }
 
 /**
  * Waits (at most `timeoutMs`) for the client's first bytes and looks for a TLS SNI or an HTTP
- * Host in them, reading on while a ClientHello is still incomplete. The bytes stay with the
- * caller, to be replayed to the upstream untouched; the socket is left paused.
+ * Host in them, reading on while a ClientHello is still incomplete. A client that has sent
+ * nothing after `silentMs` is taken for one that waits for the server (a protocol that speaks
+ * first, on a port not known for it): peeking on would only delay the server's first bytes. The
+ * bytes stay with the caller, to be replayed to the upstream untouched; the socket is left
+ * paused.
  */
-export function peekName(socket: Socket, timeoutMs: number): Promise<PeekedName> {
+export function peekName(
+  socket: Socket,
+  timeoutMs: number,
+  silentMs = timeoutMs,
+): Promise<PeekedName> {
   return new Promise((resolve) => {
     let head: Buffer = Buffer.alloc(0);
     const finish = (host: string | undefined, via: PeekedName['via']) => {
       clearTimeout(timer);
+      clearTimeout(silence);
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.pause();
@@ -48,6 +56,9 @@ export function peekName(socket: Socket, timeoutMs: number): Promise<PeekedName>
     };
     const onEnd = () => finish(undefined, 'none');
     const timer = setTimeout(() => finish(undefined, 'none'), timeoutMs);
+    const silence = setTimeout(() => {
+      if (head.length === 0) finish(undefined, 'silent');
+    }, silentMs);
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.resume();
@@ -145,10 +156,14 @@ export class TransparentListener {
         ...(grant.sessionId && { sessionId: grant.sessionId }),
         budget: grant.budget,
       });
+    // Dial while peeking: the device connection (a warm one, or a fresh one begun now) is on its
+    // way while the client's first bytes are awaited.
+    const prepared = grant.tunnel();
+    const { peekMs, peekSilentMs } = this.config.timeouts;
     const peeked = SERVER_FIRST_PORTS.has(destination.port)
       ? ({ host: undefined, via: 'server-first', head: Buffer.alloc(0) } as PeekedName)
-      : await peekName(socket, this.config.timeouts.peekMs);
-    if (socket.destroyed) return;
+      : await peekName(socket, peekMs, peekSilentMs);
+    if (socket.destroyed) return prepared.abandon();
     const target = { host: peeked.host ?? destinationIp, port: destination.port };
     this.logDebug({
       message: 'transparent connection',
@@ -160,6 +175,7 @@ export class TransparentListener {
     const failure = await openTunnel(accepted, grant, target, this.metrics, {
       idleMs: this.config.timeouts.idleMs,
       head: peeked.head,
+      prepared,
     });
     if (failure && !socket.destroyed) socket.resetAndDestroy();
   }

@@ -10,8 +10,21 @@ export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
 export function gatewayMetrics(registry: Registry) {
   const registers = [registry];
   const counters = new ConnectionCounters();
+  let warmConnections = () => 0;
   return {
     counters,
+    /** Where the warm pool's size comes from (the gatekeeper, made after the metrics). */
+    countWarmConnections(source: () => number) {
+      warmConnections = source;
+    },
+    warm: new Gauge({
+      name: 'tunnelgate_gateway_device_pool_connections',
+      help: 'Warm connections to devices, ready for a tunnel (every device summed)',
+      registers,
+      collect() {
+        this.set(warmConnections());
+      },
+    }),
     active: new Gauge({
       name: 'tunnelgate_gateway_connections_active',
       help: 'Open client connections, by listener',
@@ -62,6 +75,12 @@ export function gatewayMetrics(registry: Registry) {
       name: 'tunnelgate_gateway_byte_lease_requests_total',
       help: "Byte lease requests to tunnel-api, by answer: granted, none (the quota or others' leases left nothing), failed",
       labelNames: ['answer'] as const,
+      registers,
+    }),
+    deviceDials: new Counter({
+      name: 'tunnelgate_gateway_device_dials_total',
+      help: 'Connections to devices: warm (a tunnel took a pooled one), cold (none was warm), retried (a warm one was dead: a fresh one instead), pool (made for the pool)',
+      labelNames: ['kind'] as const,
       registers,
     }),
     errors: new Counter({

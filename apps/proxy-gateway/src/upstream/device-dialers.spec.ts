@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Dialer } from './dialer';
-import { httpConnectDialer } from './http-connect-dialer';
-import { OwnBufferReader } from './own-buffer-reader';
-import { socks5Dialer } from './socks5-dialer';
+import { deviceProxyDialer, type DeviceProxyProtocol } from './device-proxy';
+import { deviceTunnelDialer } from './device-tunnel-dialer';
+import { httpConnectProxy } from './http-connect-dialer';
+import { socks5Proxy } from './socks5-dialer';
 
 const TARGET = { host: 'origin.test', port: 443 };
 const FIRST_BYTES = 'server speaks first';
@@ -43,16 +43,16 @@ describe.each([
   {
     name: 'HTTP CONNECT',
     answer: httpDevice,
-    dialer: (p: number): Dialer =>
-      httpConnectDialer({ host: '127.0.0.1', port: p, credentials: null }, 2000),
+    protocol: (p: number): DeviceProxyProtocol =>
+      httpConnectProxy({ host: '127.0.0.1', port: p, credentials: null }),
   },
   {
     name: 'SOCKS5',
     answer: socksDevice,
-    dialer: (p: number): Dialer =>
-      socks5Dialer({ host: '127.0.0.1', port: p, credentials: null }, 2000),
+    protocol: (p: number): DeviceProxyProtocol =>
+      socks5Proxy({ host: '127.0.0.1', port: p, credentials: null }),
   },
-])('the $name device dialer', ({ answer, dialer }) => {
+])('the $name device dialers', ({ answer, protocol }) => {
   let server: Server;
   beforeEach(async () => {
     server = await deviceProxy(answer);
@@ -60,8 +60,11 @@ describe.each([
   afterEach(() => server.close());
 
   it("hands the bytes that came with the device's answer to the tunnel's reader", async () => {
-    const reader = new OwnBufferReader();
-    const socket = await dialer(port(server))(TARGET, reader);
+    const dial = deviceTunnelDialer(protocol(port(server)), undefined, {
+      timeoutMs: 2000,
+      pipeline: true,
+    });
+    const { socket, reader } = await dial().open(TARGET);
     const received: Buffer[] = [];
     await new Promise<void>((resolve) => {
       socket.once('end', resolve);
@@ -75,7 +78,7 @@ describe.each([
   });
 
   it("puts them back on the socket for a reader of 'data' events (the forwarding agent)", async () => {
-    const socket = await dialer(port(server))(TARGET);
+    const socket = await deviceProxyDialer(protocol(port(server)), 2000)(TARGET);
     let received = '';
     await new Promise<void>((resolve) => {
       socket.once('end', resolve);

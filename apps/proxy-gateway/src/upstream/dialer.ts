@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { isValidTargetHost } from '@tunnelgate/proxy-protocols';
-import type { OwnBufferReader } from './own-buffer-reader';
 import { UpstreamError } from './upstream-error';
 
 export interface Target {
@@ -10,11 +9,11 @@ export interface Target {
 }
 
 /**
- * Opens a byte stream to `target` through some upstream; rejects with an UpstreamError. Given a
- * `reader` (tunnels), the stream's bytes past any proxy handshake go to it, not to 'data' events
- * (which the HTTP forwarding agent's sockets keep).
+ * Opens a byte stream to `target` through some upstream, handed over paused; rejects with an
+ * UpstreamError. The forwarding agent's: its sockets are read by 'data' events (tunnels use a
+ * TunnelDialer).
  */
-export type Dialer = (target: Target, reader?: OwnBufferReader) => Promise<Socket>;
+export type Dialer = (target: Target) => Promise<Socket>;
 
 /** `host:port`, bracketing IPv6 literals, as CONNECT lines and logs write it. */
 export function authority(target: Target): string {

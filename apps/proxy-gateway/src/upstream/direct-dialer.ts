@@ -1,8 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { destinationPolicy } from '@tunnelgate/proxy-protocols';
-import type { Dialer } from './dialer';
+import type { Dialer, Target } from './dialer';
+import { OwnBufferReader } from './own-buffer-reader';
 import { tcpConnect } from './tcp-connect';
+import type { TunnelDialer } from './tunnel-dialer';
 import { UpstreamError } from './upstream-error';
 
 /**
@@ -10,7 +12,10 @@ import { UpstreamError } from './upstream-error';
  * address the name resolved to, inside the connect, so a DNS answer cannot point it at the
  * cluster, the metadata service or loopback.
  */
-export function directDialer(allowed: readonly string[], timeoutMs: number): Dialer {
+function directConnector(
+  allowed: readonly string[],
+  timeoutMs: number,
+): (target: Target, reader?: OwnBufferReader) => Promise<Socket> {
   const refuse = destinationPolicy({ blocked: [], allowed });
   // Node asks for every address (`all`) when it races IPv4 and IPv6 (autoSelectFamily).
   const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -32,4 +37,21 @@ export function directDialer(allowed: readonly string[], timeoutMs: number): Dia
     }
     return tcpConnect(target.host, target.port, timeoutMs, guardedLookup, reader);
   };
+}
+
+export function directDialer(allowed: readonly string[], timeoutMs: number): Dialer {
+  const connect = directConnector(allowed, timeoutMs);
+  return (target) => connect(target);
+}
+
+/** Tunnels straight out: nothing to prepare before the destination is known. */
+export function directTunnelDialer(allowed: readonly string[], timeoutMs: number): TunnelDialer {
+  const connect = directConnector(allowed, timeoutMs);
+  return () => ({
+    async open(target) {
+      const reader = new OwnBufferReader();
+      return { socket: await connect(target, reader), reader, headSent: false };
+    },
+    abandon: () => undefined,
+  });
 }

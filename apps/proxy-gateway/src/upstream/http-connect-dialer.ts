@@ -1,9 +1,8 @@
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
-import { authority, refuseInvalidTarget, type Dialer } from './dialer';
-import { readAnswer, tcpConnect } from './tcp-connect';
+import { authority } from './dialer';
+import type { DeviceProxyProtocol } from './device-proxy';
+import { tcpConnect } from './tcp-connect';
 import { UpstreamError } from './upstream-error';
-
-const MAX_ANSWER_BYTES = 16 * 1024;
 
 function headLength(buffer: Buffer): number {
   const end = buffer.indexOf('\r\n\r\n');
@@ -11,31 +10,30 @@ function headLength(buffer: Buffer): number {
 }
 
 /**
- * Through an HTTP proxy (the phone's :8080) with CONNECT. The deadline covers the TCP connect
- * and the proxy's answer; bytes that arrive after the answer stay on the socket.
+ * The phone's HTTP proxy (:8080), spoken with CONNECT: nothing precedes the request, so a ready
+ * connection is a connected one.
  */
-export function httpConnectDialer(
-  proxy: { host: string; port: number; credentials: DeviceProxyCredentials | null },
-  timeoutMs: number,
-): Dialer {
+export function httpConnectProxy(proxy: {
+  host: string;
+  port: number;
+  credentials: DeviceProxyCredentials | null;
+}): DeviceProxyProtocol {
   const auth = proxy.credentials
     ? `Proxy-Authorization: Basic ${Buffer.from(`${proxy.credentials.username}:${proxy.credentials.password}`).toString('base64')}\r\n`
     : '';
-  return async (target, reader) => {
-    refuseInvalidTarget(target);
-    const startedAt = Date.now();
-    const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
-    const where = authority(target);
-    try {
-      socket.write(`CONNECT ${where} HTTP/1.1\r\nHost: ${where}\r\n${auth}\r\n`);
-      const head = await readAnswer(
-        socket,
-        headLength,
-        MAX_ANSWER_BYTES,
-        Math.max(1, timeoutMs - (Date.now() - startedAt)),
-        reader,
-      );
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'))?.[1];
+  return {
+    maxAnswerBytes: 16 * 1024,
+    async prepare(timeoutMs, reader) {
+      const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
+      return { socket, reader };
+    },
+    request(target) {
+      const where = authority(target);
+      return Buffer.from(`CONNECT ${where} HTTP/1.1\r\nHost: ${where}\r\n${auth}\r\n`, 'latin1');
+    },
+    answerLength: headLength,
+    check(answer) {
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer.toString('latin1'))?.[1];
       if (!status)
         throw new UpstreamError(
           'PROXY_PROTOCOL',
@@ -43,11 +41,7 @@ export function httpConnectDialer(
         );
       if (status !== '200')
         throw new UpstreamError(proxyStatusCode(status), `the device proxy answered ${status}`);
-      return socket;
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
+    },
   };
 }
 

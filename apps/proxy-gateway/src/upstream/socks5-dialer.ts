@@ -1,8 +1,8 @@
 import { isIP, type Socket } from 'node:net';
 import type { DeviceProxyCredentials } from '@tunnelgate/sessions';
 import * as ipaddr from 'ipaddr.js';
-import { refuseInvalidTarget, type Dialer, type Target } from './dialer';
-import type { OwnBufferReader } from './own-buffer-reader';
+import { refuseInvalidTarget, type Target } from './dialer';
+import { requestStream, type DeviceProxyProtocol } from './device-proxy';
 import { readAnswer, tcpConnect } from './tcp-connect';
 import { UpstreamError } from './upstream-error';
 
@@ -65,59 +65,81 @@ export function boundAddress(reply: Buffer): Target {
 }
 
 /**
- * Connects to a SOCKS5 proxy (the phone's :1080) and sends one RFC 1928 request, with RFC 1929
- * credentials when the device has them; resolves with the open control connection and the
- * success reply. Hand-written client: a few fixed-size messages, and every failure must become
- * the right UpstreamError, which the socksv5 client does not report.
+ * The phone's SOCKS5 proxy (:1080), for one RFC 1928 command: a ready connection has been
+ * greeted and, when the device has credentials, authenticated (RFC 1929). Hand-written client: a
+ * few fixed-size messages, and every failure must become the right UpstreamError, which the
+ * socksv5 client does not report.
+ */
+export function socks5Proxy(proxy: Socks5Proxy, command = SOCKS5_CONNECT): DeviceProxyProtocol {
+  return {
+    maxAnswerBytes: 262,
+    async prepare(timeoutMs, reader) {
+      const deadline = Date.now() + timeoutMs;
+      const left = () => Math.max(1, deadline - Date.now());
+      const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
+      try {
+        const method = proxy.credentials ? 0x02 : 0x00;
+        socket.write(Buffer.from([5, 1, method]));
+        const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left(), reader);
+        if (choice[0] !== 5 || choice[1] !== method)
+          throw new UpstreamError(
+            'PROXY_REFUSED',
+            'the device SOCKS5 proxy refused our authentication method',
+          );
+        if (proxy.credentials) {
+          const user = Buffer.from(proxy.credentials.username);
+          const pass = Buffer.from(proxy.credentials.password);
+          socket.write(
+            Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
+          );
+          const status = await readAnswer(
+            socket,
+            (b) => (b.length >= 2 ? 2 : -1),
+            2,
+            left(),
+            reader,
+          );
+          if (status[1] !== 0)
+            throw new UpstreamError(
+              'PROXY_REFUSED',
+              'the device SOCKS5 proxy refused our credentials',
+            );
+        }
+        return { socket, reader };
+      } catch (error) {
+        socket.destroy();
+        throw error;
+      }
+    },
+    request: (target) => request(command, target),
+    answerLength: replyLength,
+    check(reply) {
+      if (reply[0] !== 5)
+        throw new UpstreamError('PROXY_PROTOCOL', 'the device proxy does not speak SOCKS5');
+      if (reply[1] !== 0)
+        throw new UpstreamError(
+          REPLY_CODES[reply[1] ?? 1] ?? 'PROXY_REFUSED',
+          `the device SOCKS5 proxy replied ${reply[1]}`,
+        );
+    },
+  };
+}
+
+/**
+ * One RFC 1928 request on a fresh connection (UDP ASSOCIATE's control connection); resolves with
+ * the open connection and the success reply.
  */
 export async function socks5Negotiate(
   proxy: Socks5Proxy,
   command: number,
   target: Target,
   timeoutMs: number,
-  reader?: OwnBufferReader,
 ): Promise<{ socket: Socket; reply: Buffer }> {
   refuseInvalidTarget(target);
-  const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(1, deadline - Date.now());
-  const socket = await tcpConnect(proxy.host, proxy.port, timeoutMs, undefined, reader);
-  try {
-    const method = proxy.credentials ? 0x02 : 0x00;
-    socket.write(Buffer.from([5, 1, method]));
-    const choice = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left(), reader);
-    if (choice[0] !== 5 || choice[1] !== method)
-      throw new UpstreamError(
-        'PROXY_REFUSED',
-        'the device SOCKS5 proxy refused our authentication method',
-      );
-    if (proxy.credentials) {
-      const user = Buffer.from(proxy.credentials.username);
-      const pass = Buffer.from(proxy.credentials.password);
-      socket.write(
-        Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]),
-      );
-      const status = await readAnswer(socket, (b) => (b.length >= 2 ? 2 : -1), 2, left(), reader);
-      if (status[1] !== 0)
-        throw new UpstreamError('PROXY_REFUSED', 'the device SOCKS5 proxy refused our credentials');
-    }
-    socket.write(request(command, target));
-    const reply = await readAnswer(socket, replyLength, 262, left(), reader);
-    if (reply[0] !== 5)
-      throw new UpstreamError('PROXY_PROTOCOL', 'the device proxy does not speak SOCKS5');
-    if (reply[1] !== 0)
-      throw new UpstreamError(
-        REPLY_CODES[reply[1] ?? 1] ?? 'PROXY_REFUSED',
-        `the device SOCKS5 proxy replied ${reply[1]}`,
-      );
-    return { socket, reply };
-  } catch (error) {
-    socket.destroy();
-    throw error;
-  }
-}
-
-/** Streams through the device's SOCKS5 proxy (CONNECT). */
-export function socks5Dialer(proxy: Socks5Proxy, timeoutMs: number): Dialer {
-  return async (target, reader) =>
-    (await socks5Negotiate(proxy, SOCKS5_CONNECT, target, timeoutMs, reader)).socket;
+  const protocol = socks5Proxy(proxy, command);
+  const startedAt = Date.now();
+  const ready = await protocol.prepare(timeoutMs);
+  const left = Math.max(1, timeoutMs - (Date.now() - startedAt));
+  const reply = await requestStream(protocol, ready, target, undefined, left);
+  return { socket: ready.socket, reply };
 }
