@@ -390,6 +390,33 @@ describe('SOCKS5 proxy', () => {
     expect(none.method).toBe(0xff);
   });
 
+  it('answers a SOCKS5 customer at once through the relay, and resets it when the device then refuses (issue 22)', async () => {
+    const closedPort = await freePort();
+    const alice = { username: 'alice', password: PASSWORD };
+    const refused = await socks5Connect(
+      relay.port('socks5'),
+      ipv4Address('127.0.0.1'),
+      closedPort,
+      alice,
+    );
+    let error = '';
+    refused.socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? ''));
+    // Success before the device answered (pipelining); its refusal can only be a reset then.
+    expect(refused.reply).toBe(0x00);
+    refused.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await closed(refused.socket, 5000)).toBe(true);
+    expect(error).toBe('ECONNRESET');
+    // A destination the gateway refuses itself still gets its code, not a success.
+    const invalid = await socks5Connect(
+      relay.port('socks5'),
+      domainAddress('bad name.test'),
+      80,
+      alice,
+    );
+    expect(invalid.reply).toBe(0x04);
+    invalid.socket.destroy();
+  });
+
   it('replies with the exact code: refused, not allowed, command not supported, IPv4/IPv6/domain', async () => {
     const port = device.port('socks5');
     const closedPort = await freePort();

@@ -2,7 +2,7 @@ import { refuseInvalidTarget } from './dialer';
 import { requestStream, type DeviceProxyProtocol, type TunnelConnection } from './device-proxy';
 import { OwnBufferReader } from './own-buffer-reader';
 import type { Dialed, TunnelDialer } from './tunnel-dialer';
-import { upstreamErrorFrom } from './upstream-error';
+import { UpstreamError, upstreamErrorFrom } from './upstream-error';
 import type { WarmPool } from './warm-pool';
 
 export type DeviceDialKind = 'warm' | 'cold' | 'retried';
@@ -25,6 +25,16 @@ const DEAD_CONNECTION = new Set([
   'ERR_STREAM_DESTROYED',
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
+
+/**
+ * A connection may wait for its request (the transparent listener peeks meanwhile) with nobody
+ * else listening: an error then (the device reset it) must not go unhandled. It shows again in
+ * the request's write or read, where it counts.
+ */
+function guarded(connection: TunnelConnection): TunnelConnection {
+  connection.socket.on('error', () => undefined);
+  return connection;
+}
 
 /** A connection for the pool: the same as a fresh one for a tunnel. */
 export function tunnelConnection(
@@ -52,7 +62,9 @@ export function deviceTunnelDialer(
   return () => {
     const warm = pool?.take();
     const preparedAt = Date.now();
-    const ready: Promise<TunnelConnection> = warm ? Promise.resolve(warm) : fresh();
+    const ready: Promise<TunnelConnection> = warm
+      ? Promise.resolve(guarded(warm))
+      : fresh().then(guarded);
     // An abandoned dial's failure is nobody's error.
     ready.catch(() => undefined);
     const attempt = async (
@@ -61,6 +73,12 @@ export function deviceTunnelDialer(
       target: Parameters<typeof refuseInvalidTarget>[0],
       head: Buffer | undefined,
     ): Promise<Dialed> => {
+      const { socket } = connection;
+      // Closed while it waited: no write or read on it would ever say so.
+      if (socket.destroyed || !socket.writable || socket.readableEnded) {
+        socket.destroy();
+        throw new UpstreamError('ECONNRESET', 'the connection to the device closed before use');
+      }
       const left = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
       await requestStream(protocol, connection, target, head, left);
       return { socket: connection.socket, reader: connection.reader, headSent: head !== undefined };

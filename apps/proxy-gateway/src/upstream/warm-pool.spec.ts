@@ -192,6 +192,18 @@ describe.each(['http', 'socks5'] as const)('warm connections to a %s device prox
     expect(dials.slice(1)).toEqual(['warm', 'retried']);
   });
 
+  it('survives a warm connection reset while it waits for its destination (a peek)', async () => {
+    await warmUp();
+    const prepared = dialer()();
+    // The device resets every connection it holds, the taken one included, before the request.
+    for (const socket of device.sockets) socket.resetAndDestroy();
+    await wait(50);
+    const dialed = await prepared.open(TARGET, Buffer.from('after a reset'));
+    expect(await readUntil(dialed, 'after a reset')).toContain('after a reset');
+    dialed.socket.destroy();
+    expect(dials.slice(1)).toEqual(['warm', 'retried']);
+  });
+
   it('does not retry a refusal: the device said no', async () => {
     await warmUp();
     device.behave((socket) =>
