@@ -246,6 +246,23 @@ describe.each(['http', 'socks5'] as const)('warm connections to a %s device prox
     expect(device.open).toBe(0);
   });
 
+  it('hands out one warm connection per take, and loses none', async () => {
+    pool.close();
+    pool = new WarmPool(tunnelConnection(device.protocol(), 2000), {
+      min: 3,
+      max: 4,
+      idleMs: 2000,
+    });
+    expect(pool.take()).toBeUndefined();
+    for (let i = 0; i < 100 && pool.size < 3; i++) await wait(10);
+    expect(pool.size).toBe(3);
+    const taken = pool.take();
+    expect(taken?.socket.destroyed).toBe(false);
+    // One left the pool; the other two still wait in it, open.
+    expect(pool.size).toBe(2);
+    taken?.socket.destroy();
+  });
+
   it('closes warm connections unused for idleMs, and makes none without demand', async () => {
     pool.close();
     pool = new WarmPool(tunnelConnection(device.protocol(), 2000), { min: 2, max: 4, idleMs: 100 });

@@ -59,7 +59,9 @@ export class WarmPool {
       this.opened.shift();
     let found: TunnelConnection | undefined;
     // The newest first: the least likely to be near the device's own timeout.
-    for (let entry = this.idle.pop(); entry && !found; entry = this.idle.pop()) {
+    while (!found) {
+      const entry = this.idle.pop();
+      if (!entry) break;
       this.release(entry);
       if (usable(entry.ready)) found = entry.ready;
       else entry.ready.socket.destroy();
