@@ -81,7 +81,7 @@ export function deviceTunnelDialer(
       }
       const left = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
       await requestStream(protocol, connection, target, head, left);
-      return { socket: connection.socket, reader: connection.reader, headSent: head !== undefined };
+      return { socket, reader: connection.reader, headSent: head !== undefined };
     };
     return {
       async open(target, head) {

@@ -39,8 +39,9 @@ function usable(ready: TunnelConnection): boolean {
 export class WarmPool {
   private readonly idle: Idle[] = [];
   private preparing = 0;
-  /** When tunnels were opened to the device (taken warm or not), oldest first. */
+  /** When tunnels were opened to the device in the last DEMAND_WINDOW_MS, oldest first. */
   private readonly opened: number[] = [];
+  private lastOpenedAt: number | undefined;
   private retryAfter = 0;
   private closed = false;
 
@@ -53,10 +54,9 @@ export class WarmPool {
 
   /** A warm connection for a new tunnel, or none (the caller connects); counts as demand. */
   take(): TunnelConnection | undefined {
-    const now = Date.now();
-    this.opened.push(now);
-    while ((this.opened[0] ?? now) < now - IN_DEMAND_MS || this.opened.length > 4096)
-      this.opened.shift();
+    this.lastOpenedAt = Date.now();
+    this.opened.push(this.lastOpenedAt);
+    this.forget(this.lastOpenedAt);
     let found: TunnelConnection | undefined;
     // The newest first: the least likely to be near the device's own timeout.
     while (!found) {
@@ -90,18 +90,18 @@ export class WarmPool {
     }
   }
 
+  /** Asked per take and per refill step: the window is trimmed as it goes, so no scan. */
   private target(): number {
     const now = Date.now();
-    const last = this.opened.at(-1);
-    if (last === undefined || now - last > IN_DEMAND_MS) return 0;
-    let recent = 0;
-    for (
-      let i = this.opened.length - 1;
-      i >= 0 && now - (this.opened[i] ?? 0) <= DEMAND_WINDOW_MS;
-      i--
-    )
-      recent++;
+    if (this.lastOpenedAt === undefined || now - this.lastOpenedAt > IN_DEMAND_MS) return 0;
+    this.forget(now);
+    const recent = this.opened.length;
     return Math.min(this.options.max, Math.max(this.options.min, Math.ceil(recent / 2)));
+  }
+
+  /** Drops the tunnels opened before the demand window. */
+  private forget(now: number): void {
+    while ((this.opened[0] ?? now) < now - DEMAND_WINDOW_MS) this.opened.shift();
   }
 
   private refill(): void {
