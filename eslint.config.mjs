@@ -8,40 +8,74 @@ const classicZod = {
 };
 
 /**
- * Who may import whom. Every project carries three tags: type (app|lib), scope (which app owns
- * it, or shared) and runtime (nest|node|pure). There is deliberately no catch-all constraint: a
- * project whose tags match no row below may import nothing of ours.
+ * Who may import whom. Every project carries three tags: type (app|lib|e2e|deployment|tool, or
+ * testing for test utilities), scope (which app owns it, or shared) and runtime (nest|node|pure).
+ * There is deliberately no catch-all constraint: a project whose tags match no row below may
+ * import nothing of ours. Test utilities (type:testing) are open to test files only: `testFiles`
+ * says which files those are, and only there do apps and libs see them.
  */
-const depConstraints = [
-  // Apps never import apps: an app may only depend on libs.
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-  // Scopes: the firewall and the store belong to tunnel-api (it is the only writer of both).
-  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:tunnel-api', onlyDependOnLibsWithTags: ['scope:tunnel-api', 'scope:shared'] },
-  {
-    sourceTag: 'scope:proxy-gateway',
-    onlyDependOnLibsWithTags: ['scope:proxy-gateway', 'scope:shared'],
-  },
-  { sourceTag: 'scope:hook-cli', onlyDependOnLibsWithTags: ['scope:hook-cli', 'scope:shared'] },
-  // Benchmarks and test harnesses may drive any lib (never an app).
-  {
-    sourceTag: 'scope:tools',
-    onlyDependOnLibsWithTags: ['scope:shared', 'scope:tunnel-api', 'scope:proxy-gateway', 'scope:hook-cli'],
-  },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-  // Runtimes: pure logic stays free of frameworks, I/O and loggers.
-  {
-    sourceTag: 'runtime:pure',
-    onlyDependOnLibsWithTags: ['runtime:pure'],
-    bannedExternalImports: ['@nestjs/*', 'nest-winston', 'winston', 'better-sqlite3', 'ioredis'],
-  },
-  { sourceTag: 'runtime:node', onlyDependOnLibsWithTags: ['runtime:node', 'runtime:pure'] },
-  {
-    sourceTag: 'runtime:nest',
-    onlyDependOnLibsWithTags: ['runtime:nest', 'runtime:node', 'runtime:pure'],
-  },
-];
+function depConstraints({ inTests }) {
+  const libs = inTests ? ['type:lib', 'type:testing'] : ['type:lib'];
+  return [
+    // Apps never import apps: an app may only depend on libs.
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: libs },
+    { sourceTag: 'type:lib', onlyDependOnLibsWithTags: libs },
+    // Tests on real processes, the deployment checks, benchmarks and test utilities may use the
+    // test utilities anywhere.
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+    { sourceTag: 'type:deployment', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+    // Scopes: the firewall and the store belong to tunnel-api (it is the only writer of both).
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    {
+      sourceTag: 'scope:tunnel-api',
+      onlyDependOnLibsWithTags: ['scope:tunnel-api', 'scope:shared'],
+    },
+    {
+      sourceTag: 'scope:proxy-gateway',
+      onlyDependOnLibsWithTags: ['scope:proxy-gateway', 'scope:shared'],
+    },
+    { sourceTag: 'scope:hook-cli', onlyDependOnLibsWithTags: ['scope:hook-cli', 'scope:shared'] },
+    // Benchmarks, test harnesses and deployment checks may drive any lib (never an app).
+    {
+      sourceTag: 'scope:tools',
+      onlyDependOnLibsWithTags: [
+        'scope:shared',
+        'scope:tunnel-api',
+        'scope:proxy-gateway',
+        'scope:hook-cli',
+        'scope:tools',
+      ],
+    },
+    // Runtimes: pure logic stays free of frameworks, I/O and loggers.
+    {
+      sourceTag: 'runtime:pure',
+      onlyDependOnLibsWithTags: ['runtime:pure'],
+      bannedExternalImports: ['@nestjs/*', 'nest-winston', 'winston', 'better-sqlite3', 'ioredis'],
+    },
+    { sourceTag: 'runtime:node', onlyDependOnLibsWithTags: ['runtime:node', 'runtime:pure'] },
+    {
+      sourceTag: 'runtime:nest',
+      onlyDependOnLibsWithTags: ['runtime:nest', 'runtime:node', 'runtime:pure'],
+    },
+  ];
+}
+
+const testFiles = ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/src/testing.ts'];
+
+/**
+ * The boundary rule. `allow` lists import paths exempt from it: an e2e project that drives its
+ * app in-process names the app's sources there, and nothing else.
+ */
+export function moduleBoundaries({ inTests = false, allow = [] } = {}) {
+  return {
+    '@nx/enforce-module-boundaries': [
+      'error',
+      { enforceBuildableLibDependency: true, allow, depConstraints: depConstraints({ inTests }) },
+    ],
+  };
+}
 
 export default [
   ...nx.configs['flat/base'],
@@ -50,19 +84,8 @@ export default [
   {
     ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/tmp'],
   },
-  {
-    files: ['**/*.ts', '**/*.js'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints,
-        },
-      ],
-    },
-  },
+  { files: ['**/*.ts', '**/*.js'], rules: moduleBoundaries() },
+  { files: testFiles, rules: moduleBoundaries({ inTests: true }) },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -74,7 +97,10 @@ export default [
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',

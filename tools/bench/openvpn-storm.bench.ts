@@ -9,7 +9,7 @@
 //
 //   npx nx run-many -t build -p tunnel-api hook-cli
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/openvpn-storm.bench.ts [clients=50]
-import { storm } from '../e2e/lab/openvpn-storm';
+import { storm } from '@tunnelgate/relay-lab';
 
 const CLIENTS = Number(process.argv[2] ?? 50);
 

@@ -15,8 +15,12 @@ interface EslintResult {
  * Lints a throwaway file placed inside a real project, with the ESLint CLI and that project's
  * config, as `nx lint` runs it: proof that the boundaries are enforced, not just declared.
  */
-async function lintAsIfIn(projectDir: string, source: string): Promise<string[]> {
-  const file = join(ROOT, projectDir, 'src', `boundary-probe-${randomUUID()}.ts`);
+async function lintAsIfIn(
+  projectDir: string,
+  source: string,
+  suffix: '.ts' | '.spec.ts' = '.ts',
+): Promise<string[]> {
+  const file = join(ROOT, projectDir, 'src', `boundary-probe-${randomUUID()}${suffix}`);
   writeFileSync(file, source);
   try {
     const run = spawnSync(process.execPath, [ESLINT, '--format', 'json', file], {
@@ -93,5 +97,36 @@ describe('module boundaries (real ESLint, real project graph)', () => {
       `import { AppModule } from '${target}';\nexport const probe = AppModule;\n`,
     );
     expect(problems).toEqual([expect.stringMatching(/^@nx\/enforce-module-boundaries: /)]);
+  });
+
+  it('fails app code importing the test utilities, and lets its tests import them', async () => {
+    const source = `import { Netns } from '@tunnelgate/netns-testing';\nexport const probe = Netns;\n`;
+    expect(await lintAsIfIn('apps/tunnel-api', source)).toEqual([
+      expect.stringMatching(
+        /^@nx\/enforce-module-boundaries: .*"type:app" can only depend on .*"type:lib"/,
+      ),
+    ]);
+    expect(await lintAsIfIn('apps/tunnel-api', source, '.spec.ts')).toEqual([]);
+  });
+
+  it("fails tunnel-api importing the gateway's original-dst addon", async () => {
+    const problems = await lintAsIfIn(
+      'apps/tunnel-api',
+      `import { originalDestination } from '@tunnelgate/original-dst';\nexport const probe = originalDestination;\n`,
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^@nx\/enforce-module-boundaries: .*"scope:tunnel-api" can only depend/,
+      ),
+    ]);
+  });
+
+  it("lets an e2e project import its own app's sources, and no other app's", async () => {
+    const own = `import { createGateway } from '../../proxy-gateway/src/bootstrap';\nexport const probe = createGateway;\n`;
+    const other = `import { AppModule } from '../../tunnel-api/src/app.module';\nexport const probe = AppModule;\n`;
+    expect(await lintAsIfIn('apps/proxy-gateway-e2e', own, '.spec.ts')).toEqual([]);
+    expect(await lintAsIfIn('apps/proxy-gateway-e2e', other, '.spec.ts')).toEqual([
+      expect.stringMatching(/^@nx\/enforce-module-boundaries: /),
+    ]);
   });
 });

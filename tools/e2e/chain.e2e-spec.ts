@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describeAsRoot, ownedLines, waitFor } from '@tunnelgate/netns-testing';
-import { ChainLab, type TargetAnswer } from './lab/chain-lab';
-import type { OpenvpnCustomer } from './lab/openvpn-customer';
-import { LAB } from './lab/topology';
+import {
+  ChainLab,
+  labScript,
+  LAB,
+  type OpenvpnCustomer,
+  type TargetAnswer,
+} from '@tunnelgate/relay-lab';
 
 jest.setTimeout(120_000);
 
@@ -211,8 +214,7 @@ for (const control of ['management', 'script'] as const)
       it('8. fail closed: QUIC and DNS refused at once, nothing leaves the relay raw, no IPv6 around the VPN, no TCP without a session', async () => {
         const probe = async (host: string, port: number) =>
           JSON.parse(
-            (await vpn1().run('node', [join(__dirname, 'lab/udp-probe.js'), host, String(port)]))
-              .stdout,
+            (await vpn1().run('node', [labScript('udp-probe.js'), host, String(port)])).stdout,
           ) as { outcome: string };
         expect(await probe(LAB.target, 443)).toMatchObject({ outcome: 'refused' });
         expect(await probe(LAB.resolver, 53)).toMatchObject({ outcome: 'refused' });
@@ -266,7 +268,7 @@ for (const control of ['management', 'script'] as const)
       it('10. 100 MiB through the whole chain arrive intact', async () => {
         const expected = execFileSync(
           'node',
-          [join(__dirname, 'lab/target-servers.js'), 'digest', String(HUNDRED_MIB)],
+          [labScript('target-servers.js'), 'digest', String(HUNDRED_MIB)],
           {
             encoding: 'utf8',
           },

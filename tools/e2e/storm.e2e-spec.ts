@@ -1,5 +1,5 @@
 import { describeAsRoot } from '@tunnelgate/netns-testing';
-import { storm } from './lab/openvpn-storm';
+import { storm } from '@tunnelgate/relay-lab';
 
 /**
  * Issue 18's storm, asserted: 50 OpenVPN customers connect at once to a relay in management

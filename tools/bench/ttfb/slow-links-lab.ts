@@ -66,7 +66,7 @@ export class SlowLinksLab {
     writeFileSync(join(this.dir, 'key.pem'), key);
     writeFileSync(join(this.dir, 'cert.pem'), cert);
     const origins = this.phone.spawn('node', [
-      join(ROOT, 'apps/proxy-gateway/test/lab/origin-servers.js'),
+      join(ROOT, 'apps/proxy-gateway-e2e/src/lab/origin-servers.js'),
       origin,
       join(this.dir, 'key.pem'),
       join(this.dir, 'cert.pem'),

@@ -1,6 +1,6 @@
 import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { ConfigError } from '@tunnelgate/config';
-import { parseGatewayConfig } from '../src/config/gateway.config';
+import { parseGatewayConfig } from '../../proxy-gateway/src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
 import { TunnelApiProcess } from './support/tunnel-api-process';
 

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copiedTo, dockerStages, stageEnv } from './deployment/dockerfile';
+import { copiedTo, dockerStages, stageEnv } from './dockerfile';
 import {
   expand,
   podTemplates,
@@ -12,9 +12,9 @@ import {
   resolveEnv,
   type Container,
   type PodSpec,
-} from './deployment/pod-spec';
-import { OVERLAYS, renderOverlay, ROOT, type K8sObject } from './deployment/render-overlay';
-import { schemaProblem } from './deployment/validate-schema';
+} from './pod-spec';
+import { OVERLAYS, renderOverlay, ROOT, type K8sObject } from './render-overlay';
+import { schemaProblem } from './validate-schema';
 
 /** Our images, by the Dockerfile stage that builds them and the built entry point they run. */
 const APPS: Record<string, { stage: string; entry: string }> = {

@@ -7,9 +7,9 @@ import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { ConfigError } from '@tunnelgate/config';
-import { createTunnelApi } from '../src/bootstrap';
-import { operatorToken } from '../src/auth/token-ring';
-import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
+import { createTunnelApi } from '../../tunnel-api/src/bootstrap';
+import { operatorToken } from '../../tunnel-api/src/auth/token-ring';
+import { parseTunnelApiConfig } from '../../tunnel-api/src/config/tunnel-api.config';
 
 const MAIN = join(__dirname, '../../../dist/apps/tunnel-api/main.js');
 let dir: string;

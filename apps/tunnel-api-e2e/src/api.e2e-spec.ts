@@ -6,9 +6,9 @@ import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { watchLineSchema } from '@tunnelgate/sessions';
-import type { Principal } from '../src/auth/principal';
-import { createTunnelApi, servedRoutes } from '../src/bootstrap';
-import { parseTunnelApiConfig } from '../src/config/tunnel-api.config';
+import type { Principal } from '../../tunnel-api/src/auth/principal';
+import { createTunnelApi, servedRoutes } from '../../tunnel-api/src/bootstrap';
+import { parseTunnelApiConfig } from '../../tunnel-api/src/config/tunnel-api.config';
 
 const TOKEN = 'api-test-token-0123456789abcdef';
 const GATEWAY_TOKEN = 'api-test-gateway-token-0123456789';

@@ -4,7 +4,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '../..');
+const ROOT = join(__dirname, '../../..');
+// Rendering an OpenVPN server and handshaking through it takes a while on 2 cores.
+jest.setTimeout(120_000);
+
 describeAsRoot('deployments/openvpn/server.conf.template', () => {
   let dir: string;
   let ns: Netns;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export const ROOT = join(__dirname, '../../..');
+export const ROOT = join(__dirname, '../..');
 export const OVERLAYS = ['single-node', 'multi-node'] as const;
 
 export interface K8sObject {

@@ -1,10 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { PassThrough } from 'node:stream';
 import { createNestLogger } from '@tunnelgate/app-runtime';
-import { AdminServer } from '../../src/admin/admin-server';
-import { createGateway } from '../../src/bootstrap';
-import { parseGatewayConfig, type ListenerName } from '../../src/config/gateway.config';
-import { GatewayService } from '../../src/gateway.service';
+import { AdminServer } from '../../../proxy-gateway/src/admin/admin-server';
+import { createGateway } from '../../../proxy-gateway/src/bootstrap';
+import { parseGatewayConfig, type ListenerName } from '../../../proxy-gateway/src/config/gateway.config';
+import { GatewayService } from '../../../proxy-gateway/src/gateway.service';
 
 /** A proxy-gateway in this process, every listener on a free loopback port unless told. */
 export class GatewayInstance {
