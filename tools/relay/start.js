@@ -34,6 +34,8 @@ const apps = [
     main: 'dist/apps/proxy-gateway/main.js',
     env: {
       TUNNELGATE_GATEWAY_MODE: 'device',
+      // One phone, one process; the relay's own gateway runs a worker per core.
+      TUNNELGATE_GATEWAY_WORKERS: '1',
       TUNNELGATE_GATEWAY_HTTP_LISTEN: `${PHONE.vpnIp}:${PHONE.httpPort}`,
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: `${PHONE.vpnIp}:${PHONE.socksPort}`,
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: `${PHONE.vpnIp}:9091`,

@@ -100,6 +100,8 @@ describe('proxy-gateway process', () => {
     const port = await freePort();
     const good = run({
       TUNNELGATE_GATEWAY_MODE: 'device',
+      // Kernel-chosen ports need a single process (cluster.e2e-spec stops a cluster).
+      TUNNELGATE_GATEWAY_WORKERS: '1',
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${port}`,
       TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.1:0',
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.1:0',

@@ -69,7 +69,9 @@ describe('graceful drain on SIGTERM', () => {
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${admin}/healthz`)).ok, 'the gateway');
+    // Ready, not just alive: under the cluster (the default) the primary answers /healthz before
+    // its workers accept.
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok, 'the gateway');
     const tunnel = await connectTunnel(http, `127.0.0.1:${(echo.address() as AddressInfo).port}`);
     expect(tunnel.status).toMatch(/ 200 /);
     const idle = await connected(http);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import {
@@ -40,13 +41,23 @@ function openFilesLimit(): { soft: string; hard: string } | undefined {
   }
 }
 
+/**
+ * Binds a listener. Under the cluster (issue 23) each worker binds its own socket on the same
+ * port (`reusePort`, SO_REUSEPORT) and the kernel spreads new connections over them, so no
+ * primary process sits in the data path; `exclusive` keeps Node's cluster from routing the
+ * listen through the primary instead.
+ */
 function listen(server: Server, at: HostPort): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: at.port, host: at.host, backlog: 4096 }, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
+    const shared = cluster.isWorker;
+    server.listen(
+      { port: at.port, host: at.host, backlog: 4096, exclusive: shared, reusePort: shared },
+      () => {
+        server.off('error', reject);
+        resolve(server.address() as AddressInfo);
+      },
+    );
   });
 }
 

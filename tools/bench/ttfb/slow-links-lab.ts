@@ -75,6 +75,7 @@ export class SlowLinksLab {
     this.phone.spawn('node', [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
       TUNNELGATE_LOG_LEVEL: 'error',
       TUNNELGATE_GATEWAY_MODE: 'device',
+      TUNNELGATE_GATEWAY_WORKERS: '1',
       TUNNELGATE_GATEWAY_HTTP_LISTEN: `${phone}:8080`,
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: `${phone}:1080`,
       TUNNELGATE_GATEWAY_ADMIN_LISTEN: '127.0.0.1:9091',
@@ -130,6 +131,8 @@ export class SlowLinksLab {
     const { relayCustomerSide } = ADDRESSES;
     this.gateway = this.relay.spawn('node', [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
       TUNNELGATE_LOG_LEVEL: 'warn',
+      // One process: the bench reads the relay gateway's CPU by pid.
+      TUNNELGATE_GATEWAY_WORKERS: '1',
       TUNNELGATE_API_TOKEN_FILE: join(this.dir, 'gateway-token'),
       TUNNELGATE_GATEWAY_HTTP_LISTEN: `${relayCustomerSide}:${RELAY_PORTS.http}`,
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: `${relayCustomerSide}:${RELAY_PORTS.socks5}`,

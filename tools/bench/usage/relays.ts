@@ -56,6 +56,8 @@ export class Relay {
         TUNNELGATE_API_URL: this.apiUrl,
         TUNNELGATE_API_TOKEN_FILE: join(this.dir, 'gateway-token'),
         TUNNELGATE_GATEWAY_ID: this.name,
+        // One process per relay: the bench SIGKILLs a relay's gateway by pid.
+        TUNNELGATE_GATEWAY_WORKERS: '1',
         TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.1:${this.httpPort}`,
         TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'off',
         TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: 'off',
@@ -148,6 +150,7 @@ export class RelayLab {
       env: {
         PATH: process.env['PATH'],
         TUNNELGATE_GATEWAY_MODE: 'device',
+        TUNNELGATE_GATEWAY_WORKERS: '1',
         TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.2:${phoneHttp}`,
         TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'off',
         TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${phoneAdmin}`,

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   Injectable,
@@ -7,22 +8,26 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { createMetricsRegistry } from '@tunnelgate/app-runtime';
-import { API_ROUTES } from '@tunnelgate/sessions';
+import { AggregatorRegistry } from 'prom-client';
+import { answerPrimary } from '../cluster/worker-channel';
 import { InjectGatewayConfig, type GatewayConfig } from '../config/gateway.config';
+import { createAdminServer, listenAdmin, type Readiness } from './admin-handler';
 import { probeApi } from './api-probe';
 
 const PROBE_TIMEOUT_MS = 1000;
 
 /**
- * The gateway's ops port: /healthz (the process answers), /readyz (in relay mode it reaches
- * tunnel-api and holds its snapshot, without which it can admit no one) and /metrics. A plain node:http server: the gateway has no
- * HTTP framework and this port sees a request every few seconds.
+ * This process's readiness and metrics. Alone, it serves them on the ops port: /readyz is ready
+ * when (in relay mode) it reaches tunnel-api and holds its snapshot, without which it can admit
+ * no one. As a cluster worker it binds no port: the primary asks it over IPC and serves the
+ * whole node's answer.
  */
 @Injectable()
 export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly metrics = createMetricsRegistry('proxy-gateway');
   private readonly logger = new Logger(AdminServer.name);
-  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
+  private server: Server | undefined;
+  private stopAnswering: (() => void) | undefined;
 
   private readonly checks = new Map<string, () => string | undefined>();
 
@@ -33,55 +38,41 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     this.checks.set(name, check);
   }
 
+  async readiness(): Promise<Readiness> {
+    const checks: Record<string, string> = {};
+    if (this.config.mode === 'relay')
+      checks['api'] = (await probeApi(this.config.apiUrl, PROBE_TIMEOUT_MS)) ?? 'ok';
+    for (const [name, check] of this.checks) checks[name] = check() ?? 'ok';
+    return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    const { host, port } = this.config.adminListen;
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
+    if (cluster.isWorker) {
+      // prom-client answers the primary's metrics requests from a worker only once an
+      // AggregatorRegistry was made there; setRegistries alone installs no listener.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries(this.metrics);
+      this.stopAnswering = answerPrimary(() => this.readiness());
+      return;
+    }
+    this.server = createAdminServer({
+      readiness: () => this.readiness(),
+      metrics: async () => ({
+        contentType: this.metrics.contentType,
+        body: await this.metrics.metrics(),
+      }),
     });
+    await listenAdmin(this.server, this.config.adminListen);
     this.logger.log({ message: 'admin port listening', address: this.address() });
   }
 
   address(): AddressInfo {
-    return this.server.address() as AddressInfo;
+    return this.server?.address() as AddressInfo;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method !== 'GET') return this.reply(res, 405, { error: 'only GET' });
-    switch (path) {
-      case API_ROUTES.healthz:
-        return this.reply(res, 200, { status: 'ok' });
-      case API_ROUTES.readyz: {
-        const checks: Record<string, string> = {};
-        if (this.config.mode === 'relay')
-          checks['api'] = (await probeApi(this.config.apiUrl, PROBE_TIMEOUT_MS)) ?? 'ok';
-        for (const [name, check] of this.checks) checks[name] = check() ?? 'ok';
-        const ready = Object.values(checks).every((value) => value === 'ok');
-        return this.reply(res, ready ? 200 : 503, {
-          status: ready ? 'ready' : 'not ready',
-          checks,
-        });
-      }
-      case API_ROUTES.metrics: {
-        res.writeHead(200, { 'content-type': this.metrics.contentType });
-        res.end(await this.metrics.metrics());
-        return;
-      }
-      default:
-        return this.reply(res, 404, { error: 'not found' });
-    }
-  }
-
-  private reply(res: ServerResponse, status: number, body: object): void {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
+    this.stopAnswering?.();
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -12,7 +12,7 @@ import {
   urlField,
   type Env,
 } from '@tunnelgate/config';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { idSchema } from '@tunnelgate/sessions';
 import * as z from 'zod/mini';
 
@@ -57,6 +57,9 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_POOL_MAX: intField(8, 0, 64),
     TUNNELGATE_GATEWAY_POOL_IDLE_MS: intField(5000, 100, 600_000),
     TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: intField(25_000, 0, 600_000),
+    // Processes that accept on the same ports (issue 23); 0: one per CPU this process may use
+    // (os.availableParallelism(): the affinity mask and the cgroup CPU quota).
+    TUNNELGATE_GATEWAY_WORKERS: intField(0, 0, 256),
     TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
     // While tunnel-api cannot be reached, a password verified within this long still logs in
     // (fail-static); 0 refuses every login that needs tunnel-api.
@@ -124,6 +127,7 @@ const schema = z.pipe(
         env.TUNNELGATE_GATEWAY_LEASE_MAX_BYTES,
       ),
     },
+    workers: env.TUNNELGATE_GATEWAY_WORKERS || availableParallelism(),
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );

@@ -12,7 +12,9 @@ function bind(address: string, port: number): Promise<DatagramSocket> {
       socket.close();
       reject(error);
     });
-    socket.bind(port, address, () => {
+    // Exclusive: a cluster worker binds the port itself, so two workers can never share one
+    // association's socket through the primary.
+    socket.bind({ port, address, exclusive: true }, () => {
       socket.removeAllListeners('error');
       resolve(socket);
     });

@@ -8,6 +8,8 @@ export interface JsonLoggerOptions {
   level: 'error' | 'warn' | 'info' | 'debug';
   /** Defaults to stdout; tests pass a stream to read the lines back. */
   stream?: NodeJS.WritableStream;
+  /** More fields for every line (a cluster worker's index, so its lines can be told apart). */
+  fields?: Record<string, string | number>;
 }
 
 /** Field names whose values never reach a log line, wherever they are nested. */
@@ -45,10 +47,15 @@ const stampTime = winston.format((info) => {
 });
 
 /** JSON lines with the same base fields in every app (`app`, `level`, `time`, `msg`, context). */
-export function createWinstonLogger({ app, level, stream }: JsonLoggerOptions): winston.Logger {
+export function createWinstonLogger({
+  app,
+  level,
+  stream,
+  fields,
+}: JsonLoggerOptions): winston.Logger {
   return winston.createLogger({
     level,
-    defaultMeta: { app },
+    defaultMeta: { app, ...fields },
     format: winston.format.combine(
       redactSecrets(),
       winston.format.errors({ stack: true }),
