@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { freePort } from '@tunnelgate/netns-testing';
 import { availableParallelism } from 'node:os';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -15,6 +15,8 @@ export interface Peer {
   /** Speaks absolute-URI forwarding (keep-alive GETs through the proxy). */
   forwards: boolean;
   process: ChildProcess;
+  /** The gateway's ops port (metrics), for the peers that have one. */
+  admin?: string;
 }
 
 /**
@@ -30,8 +32,13 @@ export function pinBenchToOtherCores(): void {
     execFileSync('taskset', ['-a', '-p', '-c', `0-${PROXY_CPU - 1}`, String(process.pid)]);
 }
 
-function spawnProxy(command: string, args: string[], options: SpawnOptions): ChildProcess {
-  return pinned
+function spawnProxy(
+  command: string,
+  args: string[],
+  options: SpawnOptions,
+  pin = pinned,
+): ChildProcess {
+  return pin
     ? spawn('taskset', ['-c', String(PROXY_CPU), command, ...args], options)
     : spawn(command, args, options);
 }
@@ -50,10 +57,31 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on ${port}`);
 }
 
+function statFields(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+}
+
 /** CPU seconds (user + system, all threads) a process has used so far. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of a process and every process below it (a gateway's primary and workers). */
+export function treeCpuSeconds(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(statFields(Number(entry))[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const total = (pid: number): number =>
+    cpuSeconds(pid) + (children.get(pid) ?? []).reduce((sum, child) => sum + total(child), 0);
+  return total(root);
 }
 
 export function rssKiB(pid: number): number {
@@ -62,26 +90,52 @@ export function rssKiB(pid: number): number {
 
 const ROOT = join(__dirname, '../../..');
 
-export async function startGateway(): Promise<Peer[]> {
+/**
+ * The gateway in device mode. One process by default, pinned like every peer (the proxy bench
+ * reads its CPU and memory by pid); `workers` > 1 runs the cluster, unpinned so it can use every
+ * core (read its CPU with treeCpuSeconds).
+ */
+export async function startGateway({ workers = 1 } = {}): Promise<Peer[]> {
   const [http, socks, admin] = [await freePort(), await freePort(), await freePort()];
-  const child = spawnProxy(process.execPath, [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
-    env: {
-      PATH: process.env['PATH'],
-      TUNNELGATE_GATEWAY_MODE: 'device',
-      TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.1:${http}`,
-      TUNNELGATE_GATEWAY_SOCKS_LISTEN: `127.0.0.1:${socks}`,
-      TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${admin}`,
-      TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
-      TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: '600000',
-      TUNNELGATE_LOG_LEVEL: 'error',
+  const child = spawnProxy(
+    process.execPath,
+    [join(ROOT, 'dist/apps/proxy-gateway/main.js')],
+    {
+      env: {
+        PATH: process.env['PATH'],
+        TUNNELGATE_GATEWAY_MODE: 'device',
+        TUNNELGATE_GATEWAY_WORKERS: String(workers),
+        TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.1:${http}`,
+        TUNNELGATE_GATEWAY_SOCKS_LISTEN: `127.0.0.1:${socks}`,
+        TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+        TUNNELGATE_GATEWAY_DIRECT_ALLOW: '127.0.0.1/32',
+        TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: '600000',
+        TUNNELGATE_LOG_LEVEL: 'error',
+      },
+      stdio: 'ignore',
     },
-    stdio: 'ignore',
-  });
+    pinned && workers === 1,
+  );
   await waitForPort(http);
   await waitForPort(socks);
+  const ops = `http://127.0.0.1:${admin}`;
   return [
-    { name: 'tunnelgate HTTP', kind: 'http', port: http, forwards: true, process: child },
-    { name: 'tunnelgate SOCKS5', kind: 'socks5', port: socks, forwards: false, process: child },
+    {
+      name: 'tunnelgate HTTP',
+      kind: 'http',
+      port: http,
+      forwards: true,
+      process: child,
+      admin: ops,
+    },
+    {
+      name: 'tunnelgate SOCKS5',
+      kind: 'socks5',
+      port: socks,
+      forwards: false,
+      process: child,
+      admin: ops,
+    },
   ];
 }
 
