@@ -32,7 +32,8 @@ export function pinBenchToOtherCores(): void {
     execFileSync('taskset', ['-a', '-p', '-c', `0-${PROXY_CPU - 1}`, String(process.pid)]);
 }
 
-function spawnProxy(
+/** Spawns a proxy under test, on its own core unless `pin` is false. */
+export function spawnProxy(
   command: string,
   args: string[],
   options: SpawnOptions,
@@ -43,10 +44,10 @@ function spawnProxy(
     : spawn(command, args, options);
 }
 
-export async function waitForPort(port: number): Promise<void> {
+export async function waitForPort(port: number, host = '127.0.0.1'): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
+      const socket = connect(port, host, () => {
         socket.destroy();
         resolve(true);
       }).on('error', () => resolve(false));
@@ -139,24 +140,28 @@ export async function startGateway({ workers = 1 } = {}): Promise<Peer[]> {
   ];
 }
 
-export async function startTinyproxy(dir: string): Promise<Peer> {
+/** tinyproxy on `host`; `pin` false keeps it off the proxies' core (as another bench's phone). */
+export async function startTinyproxy(dir: string, host = '127.0.0.1', pin = pinned): Promise<Peer> {
   const port = await freePort();
   const conf = join(dir, 'tinyproxy.conf');
   writeFileSync(
     conf,
-    `Port ${port}\nListen 127.0.0.1\nTimeout 600\nAllow 127.0.0.1\nMaxClients 6000\nLogLevel Critical\n`,
+    `Port ${port}\nListen ${host}\nTimeout 600\nAllow 127.0.0.0/8\nMaxClients 6000\nLogLevel Critical\n`,
   );
-  const child = spawnProxy('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
-  await waitForPort(port);
+  const child = spawnProxy('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' }, pin);
+  await waitForPort(port, host);
   return { name: 'tinyproxy', kind: 'http', port, forwards: true, process: child };
 }
 
-export async function startMicrosocks(): Promise<Peer> {
+export async function startMicrosocks(host = '127.0.0.1', pin = pinned): Promise<Peer> {
   const port = await freePort();
-  const child = spawnProxy('microsocks', ['-i', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-  });
-  await waitForPort(port);
+  const child = spawnProxy(
+    'microsocks',
+    ['-i', host, '-p', String(port)],
+    { stdio: 'ignore' },
+    pin,
+  );
+  await waitForPort(port, host);
   return { name: 'microsocks', kind: 'socks5', port, forwards: false, process: child };
 }
 
