@@ -68,9 +68,14 @@ describe('gateway cluster: N workers on one port', () => {
       stdio: 'ignore',
     });
     exited = new Promise((resolve) => gateway.once('exit', resolve));
+    // Ready means one worker accepts (the node can serve); the test wants both.
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).status === 200,
-      'both workers ready',
+      'the node ready',
+    );
+    await waitFor(
+      async () => (await metric('tunnelgate_gateway_workers{')) === 2,
+      'both workers up',
     );
   });
 

@@ -11,6 +11,7 @@ import { readSecretFile, type HostPort } from '@tunnelgate/config';
 import { DeviceGatekeeper } from './access/device-gatekeeper';
 import type { Gatekeeper } from './access/gatekeeper';
 import { RelayGatekeeper } from './access/relay-gatekeeper';
+import { AccessLog } from './access-log/access-log';
 import { AdminServer } from './admin/admin-server';
 import {
   InjectGatewayConfig,
@@ -76,6 +77,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private transparent: TransparentListener | undefined;
   private httpProxy: HttpProxyListener | undefined;
   private api: ApiClient | undefined;
+  private readonly accessLog: AccessLog;
 
   constructor(
     @InjectGatewayConfig() private readonly config: GatewayConfig,
@@ -83,6 +85,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   ) {
     const metrics = gatewayMetrics(admin.metrics);
     this.registry = new ConnectionRegistry(metrics);
+    this.accessLog = new AccessLog(
+      config.accessLog,
+      config.usage.reporter,
+      admin.metrics,
+      (entry) => this.logger.warn(entry),
+    );
+    this.registry.onFinished = (tunnel) => this.accessLog.tunnel(tunnel);
     const log = (entry: Record<string, unknown>) => this.write(entry);
     if (config.mode === 'relay') {
       const token = readSecretFile('proxy-gateway', 'TUNNELGATE_API_TOKEN_FILE', config.tokenFile);
@@ -127,7 +136,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     metrics.countWarmConnections(() => this.gate.warmConnections);
     const { http, socks5, transparent } = config.listen;
     if (http) {
-      this.httpProxy = new HttpProxyListener(config, this.gate, this.registry, metrics);
+      this.httpProxy = new HttpProxyListener(
+        config,
+        this.gate,
+        this.registry,
+        metrics,
+        this.accessLog,
+      );
       this.servers.set('http', this.httpProxy.server);
     }
     if (socks5)
@@ -183,6 +198,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     this.transparent?.close();
     await this.gate.stop();
     this.api?.close();
+    await this.accessLog.close();
   }
 
   private write(entry: Record<string, unknown>): void {

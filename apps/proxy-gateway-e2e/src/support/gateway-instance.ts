@@ -3,7 +3,10 @@ import { PassThrough } from 'node:stream';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { AdminServer } from '../../../proxy-gateway/src/admin/admin-server';
 import { createGateway } from '../../../proxy-gateway/src/bootstrap';
-import { parseGatewayConfig, type ListenerName } from '../../../proxy-gateway/src/config/gateway.config';
+import {
+  parseGatewayConfig,
+  type ListenerName,
+} from '../../../proxy-gateway/src/config/gateway.config';
 import { GatewayService } from '../../../proxy-gateway/src/gateway.service';
 
 /** A proxy-gateway in this process, every listener on a free loopback port unless told. */
@@ -22,6 +25,7 @@ export class GatewayInstance {
       TUNNELGATE_GATEWAY_HTTP_LISTEN: '127.0.0.1:0',
       TUNNELGATE_GATEWAY_SOCKS_LISTEN: '127.0.0.1:0',
       TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: 'off',
+      TUNNELGATE_GATEWAY_ACCESS_LOG: 'off',
       TUNNELGATE_LOG_LEVEL: 'debug',
       ...this.env,
     });

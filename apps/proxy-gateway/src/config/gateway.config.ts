@@ -72,6 +72,12 @@ const schema = z.pipe(
     // largest, which is what this gateway can hold back from the other relays while idle.
     TUNNELGATE_GATEWAY_LEASE_MIN_BYTES: intField(256 * 1024, 1024, 1024 * 1024 * 1024),
     TUNNELGATE_GATEWAY_LEASE_MAX_BYTES: intField(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    // One JSON line per finished tunnel or forwarded request: a file (appended), /dev/stdout or
+    // /dev/stderr for a container's log stream, or off.
+    TUNNELGATE_GATEWAY_ACCESS_LOG: z._default(
+      z.string().check(z.minLength(1)),
+      './data/access.log',
+    ),
     TUNNELGATE_LOG_LEVEL: logLevelField(),
   }),
   z.transform((env) => ({
@@ -128,6 +134,8 @@ const schema = z.pipe(
       ),
     },
     workers: env.TUNNELGATE_GATEWAY_WORKERS || availableParallelism(),
+    accessLog:
+      env.TUNNELGATE_GATEWAY_ACCESS_LOG === 'off' ? undefined : env.TUNNELGATE_GATEWAY_ACCESS_LOG,
     logLevel: env.TUNNELGATE_LOG_LEVEL,
   })),
 );

@@ -8,8 +8,8 @@ export interface AcceptedClient {
   tunnel: Tunnel;
   /** Ties the tunnel to an account once its owner is known (after auth, or the session lookup). */
   claim(owner: { accountId: string; deviceId: string; sessionId?: string; budget?: unknown }): void;
-  /** Records how the connection ended up (metrics), once. */
-  outcome(outcome: string): void;
+  /** Records how the connection ended up (metrics, access log) and why, once. */
+  outcome(outcome: string, reason?: string): void;
   /** Lifts the handshake deadline (the client has said what it wants). */
   handshakeDone(): void;
   /** Ends the handshake and arms the idle timeout. Calling it again re-arms it without adding
@@ -41,12 +41,16 @@ export function acceptClient(
   };
   let idling = false;
   let reported = false;
-  const outcome = (name: string) => {
+  const tunnel = new ClientTunnel(registry.newId(), listener, socket);
+  const outcome = (name: string, reason?: string) => {
     if (reported) return;
     reported = true;
+    tunnel.outcome = name;
+    tunnel.reason = reason;
     metrics.counters.outcome(listener, name);
   };
-  const tunnel = new ClientTunnel(registry.newId(), listener, socket);
+  // Read now: once the socket has closed its address is gone, and the access log needs it.
+  tunnel.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
   registry.add(tunnel);
   socket.once('close', () => {
     handshakeDone();

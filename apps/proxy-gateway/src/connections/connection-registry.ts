@@ -8,6 +8,8 @@ import type { CloseReason, Tunnel } from './tunnel';
 export class ConnectionRegistry {
   /** Called for each tunnel as it leaves (the usage meter takes its last bytes here). */
   onRemove: (tunnel: Tunnel) => void = () => undefined;
+  /** Called for each tunnel after it left, with everything known of it (the access log). */
+  onFinished: (tunnel: Tunnel) => void = () => undefined;
   private readonly tunnels = new Set<Tunnel>();
   private readonly perAccount = new Map<string, number>();
   private nextId = 1;
@@ -50,6 +52,7 @@ export class ConnectionRegistry {
     );
     this.uncount(tunnel.accountId);
     this.onRemove(tunnel);
+    this.onFinished(tunnel);
     if (this.tunnels.size === 0) for (const resolve of this.emptied.splice(0)) resolve();
   }
 

@@ -39,6 +39,9 @@ export async function openTunnel(
   options: TunnelOptions,
 ): Promise<UpstreamError | undefined> {
   const client = accepted.tunnel.client;
+  accepted.tunnel.target = target.host.includes(':')
+    ? `[${target.host}]:${target.port}`
+    : `${target.host}:${target.port}`;
   if (!isValidTargetHost(target.host)) {
     options.prepared?.abandon();
     metrics.errors.inc({ kind: 'bad_target' });
@@ -65,7 +68,7 @@ export async function openTunnel(
     if (pipelined && budget) budget.delivered(0, head.length);
     const failure = upstreamErrorFrom(error);
     metrics.errors.inc({ kind: `upstream_${failure.code}` });
-    accepted.outcome(`upstream-failed`);
+    accepted.outcome('upstream-failed', failure.code);
     return failure;
   }
   const { socket: upstream, reader } = dialed;

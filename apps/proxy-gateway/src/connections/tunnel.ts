@@ -30,6 +30,16 @@ export interface Tunnel {
   taken: number | undefined;
   /** Set when the gateway itself ended the tunnel. */
   closedBy?: CloseReason;
+  /** What the access log says of it: when it was accepted (ms since the epoch), the client's
+   * address as seen then, where it asked to go, the name it sent (transparent: SNI or Host)
+   * and how that was found, how it ended up and why. */
+  readonly acceptedAt: number;
+  clientAddress: string | undefined;
+  target: string | undefined;
+  name: string | undefined;
+  via: string | undefined;
+  outcome: string | undefined;
+  reason: string | undefined;
   /** Ends both legs now. */
   close(reason: CloseReason): void;
 }
@@ -49,6 +59,13 @@ export class ClientTunnel implements Tunnel {
   counted = 0;
   taken: number | undefined = undefined;
   closedBy: CloseReason | undefined = undefined;
+  readonly acceptedAt = Date.now();
+  clientAddress: string | undefined = undefined;
+  target: string | undefined = undefined;
+  name: string | undefined = undefined;
+  via: string | undefined = undefined;
+  outcome: string | undefined = undefined;
+  reason: string | undefined = undefined;
 
   constructor(
     readonly id: number,

@@ -16,10 +16,12 @@ import {
 } from '@tunnelgate/proxy-protocols';
 import httpProxy from 'http-proxy';
 import { AccessRefused, type Gatekeeper, type Grant } from '../access/gatekeeper';
+import type { AccessLog } from '../access-log/access-log';
 import type { GatewayConfig } from '../config/gateway.config';
 import { acceptClient, type AcceptedClient } from '../connections/accept-client';
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import { openTunnel } from '../connections/open-tunnel';
+import type { Tunnel } from '../connections/tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Dialer } from '../upstream/dialer';
 import { upstreamErrorFrom } from '../upstream/upstream-error';
@@ -108,6 +110,7 @@ export class HttpProxyListener {
     private readonly gate: Gatekeeper,
     private readonly registry: ConnectionRegistry,
     private readonly metrics: GatewayMetrics,
+    private readonly accessLog: AccessLog,
   ) {
     this.server = createNetServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     const keepAliveMs = Math.min(30_000, config.timeouts.idleMs);
@@ -212,13 +215,13 @@ export class HttpProxyListener {
     return grant;
   }
 
-  private refused(error: unknown): { status: number; message: string } {
+  private refused(error: unknown): { status: number; message: string; kind: string } {
     if (error instanceof AccessRefused) {
       this.metrics.authFailures.inc({ listener: 'http', reason: error.kind });
-      return { status: REFUSAL_STATUS[error.kind], message: error.message };
+      return { status: REFUSAL_STATUS[error.kind], message: error.message, kind: error.kind };
     }
     this.metrics.errors.inc({ kind: 'internal' });
-    return { status: 503, message: 'the gateway cannot serve this now' };
+    return { status: 503, message: 'the gateway cannot serve this now', kind: 'internal' };
   }
 
   private async onConnect(
@@ -237,8 +240,8 @@ export class HttpProxyListener {
     try {
       grant = await this.authorize(proxyAuthorization, accepted);
     } catch (error) {
-      const { status, message } = this.refused(error);
-      accepted.outcome(`refused`);
+      const { status, message, kind } = this.refused(error);
+      accepted.outcome('refused', kind);
       return this.answer(socket, status, message);
     }
     const failure = await openTunnel(
@@ -285,7 +288,8 @@ export class HttpProxyListener {
     try {
       grant = await this.authorize(req.headers['proxy-authorization'], accepted);
     } catch (error) {
-      const { status, message } = this.refused(error);
+      const { status, message, kind } = this.refused(error);
+      accepted.outcome('refused', kind);
       // Closed after the answer: a client that was refused holds no socket (a fuzz run found
       // refused connections kept alive for the whole keep-alive timeout).
       res.writeHead(status, {
@@ -298,6 +302,7 @@ export class HttpProxyListener {
     // Authorized: from now on only real inactivity ends the connection.
     accepted.idleFromNowOn(this.config.timeouts.idleMs);
     accepted.outcome('forwarded');
+    this.logWhenAnswered(req, res, accepted.tunnel, url.host);
     stripHopByHop(req.headers);
     // RFC 9112 §3.2.2: a proxy replaces Host with the absolute URI's authority.
     req.headers.host = url.host;
@@ -310,6 +315,24 @@ export class HttpProxyListener {
       agent: this.agentFor(req.socket as ClientSocket, accepted, grant.dial, budget),
       proxyTimeout: this.config.timeouts.idleMs,
     });
+  }
+
+  /** The request's access log line, once its answer is out (or the connection is gone). */
+  private logWhenAnswered(req: IncomingMessage, res: ServerResponse, tunnel: Tunnel, host: string) {
+    const socket = req.socket;
+    const startedAt = Date.now();
+    const [readBefore, writtenBefore] = [socket.bytesRead, socket.bytesWritten];
+    res.once('close', () =>
+      this.accessLog.request(tunnel, {
+        method: req.method ?? '',
+        target: /:\d+$/.test(host) ? host : `${host}:80`,
+        status: res.statusCode,
+        startedAt,
+        bytesUp: socket.bytesRead - readBefore,
+        bytesDown: socket.bytesWritten - writtenBefore,
+        completed: res.writableFinished,
+      }),
+    );
   }
 
   /**

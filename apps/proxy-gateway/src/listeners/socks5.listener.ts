@@ -125,7 +125,7 @@ export class Socks5Listener {
       };
     } else {
       this.metrics.authFailures.inc({ listener: 'socks5', reason: 'credentials-required' });
-      accepted.outcome('refused');
+      accepted.outcome('refused', 'credentials-required');
       socket.end(NO_ACCEPTABLE_METHOD);
       throw new Error('no acceptable method');
     }
@@ -144,7 +144,7 @@ export class Socks5Listener {
     } catch (error) {
       const kind = error instanceof AccessRefused ? error.kind : 'unavailable';
       this.metrics.authFailures.inc({ listener: 'socks5', reason: kind });
-      accepted.outcome('refused');
+      accepted.outcome('refused', kind);
       // RFC 1929 has only "failure"; without a password step the CONNECT reply says why.
       if (credentials) socket.end(Buffer.from([0x01, 0x01]));
       else socket.end(socks5Reply(REFUSAL_SOCKS5[kind]));

@@ -115,7 +115,7 @@ export class TransparentListener {
       outcome,
       reason,
     });
-    accepted.outcome(outcome);
+    accepted.outcome(outcome, reason);
     accepted.tunnel.client.resetAndDestroy();
   }
 
@@ -165,6 +165,8 @@ export class TransparentListener {
       : await peekName(socket, peekMs, peekSilentMs);
     if (socket.destroyed) return prepared.abandon();
     const target = { host: peeked.host ?? destinationIp, port: destination.port };
+    accepted.tunnel.name = peeked.host;
+    accepted.tunnel.via = peeked.via;
     this.logDebug({
       message: 'transparent connection',
       client: socket.remoteAddress,
