@@ -142,4 +142,25 @@ describe('gateway cluster: N workers on one port', () => {
     for (const socket of live) socket.end();
     expect(await exited).toBe(0);
   });
+
+  it('exits 1 when no worker can start (the port is taken), instead of replacing them forever', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const port = (taken.address() as AddressInfo).port;
+    const doomed = spawn(process.execPath, [join(ROOT, 'dist/apps/proxy-gateway/main.js')], {
+      env: {
+        PATH: process.env['PATH'],
+        TUNNELGATE_GATEWAY_MODE: 'device',
+        TUNNELGATE_GATEWAY_WORKERS: '2',
+        TUNNELGATE_GATEWAY_HTTP_LISTEN: `127.0.0.1:${port}`,
+        TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'off',
+        TUNNELGATE_GATEWAY_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
+        TUNNELGATE_LOG_LEVEL: 'error',
+      },
+      stdio: 'ignore',
+    });
+    const code = await new Promise<number | null>((resolve) => doomed.once('exit', resolve));
+    taken.close();
+    expect(code).toBe(1);
+  });
 });

@@ -46,6 +46,8 @@ export class GatewayPrimary {
   private admin: Server | undefined;
   private stopping = false;
   private everUp = false;
+  /** 1 once the node failed to start; a drain that ends exits 0. */
+  private exitCode = 0;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -73,9 +75,9 @@ export class GatewayPrimary {
     });
   }
 
-  private fork(index: number): void {
+  private fork(index: number, failures = 0): void {
     const worker = cluster.fork({ [WORKER_INDEX_VARIABLE]: String(index) });
-    const slot: Slot = { worker, up: false, failures: this.slots.get(index)?.failures ?? 0 };
+    const slot: Slot = { worker, up: false, failures };
     this.slots.set(index, slot);
     this.updateWorkersGauge();
     onWorkerUp(worker, () => {
@@ -92,15 +94,16 @@ export class GatewayPrimary {
     if (this.slots.get(index) === slot) this.slots.delete(index);
     this.updateWorkersGauge();
     if (this.stopping) {
-      if (this.slots.size === 0) this.finish(0);
+      if (this.slots.size === 0) this.finish();
       return;
     }
     if (!slot.up && !this.everUp) {
       // Not one worker came up: a port taken, a bad file; restarting would only loop.
       this.logger.error({ message: 'gateway worker failed to start: stopping', ...dead });
       this.stopping = true;
+      this.exitCode = 1;
       for (const other of this.slots.values()) other.worker.process.kill('SIGTERM');
-      if (this.slots.size === 0) this.finish(1);
+      if (this.slots.size === 0) this.finish();
       return;
     }
     const failures = slot.up ? 0 : slot.failures + 1;
@@ -108,10 +111,7 @@ export class GatewayPrimary {
     this.logger.error({ message: 'gateway worker died: replacing it', delayMs, ...dead });
     this.restarts.inc();
     setTimeout(() => {
-      if (this.stopping) return;
-      this.fork(index);
-      const replaced = this.slots.get(index);
-      if (replaced) replaced.failures = failures;
+      if (!this.stopping) this.fork(index, failures);
     }, delayMs);
   }
 
@@ -157,11 +157,11 @@ export class GatewayPrimary {
       for (const slot of this.slots.values()) slot.worker.process.kill('SIGKILL');
       process.exit(1);
     }, this.config.timeouts.drainMs + STOP_MARGIN_MS).unref();
-    if (this.slots.size === 0) this.finish(0);
+    if (this.slots.size === 0) this.finish();
   }
 
-  private finish(code: number): void {
-    const exit = () => process.exit(code);
+  private finish(): void {
+    const exit = () => process.exit(this.exitCode);
     if (this.admin) this.admin.close(exit);
     else exit();
   }
