@@ -12,6 +12,7 @@ export type Reply =
 export interface SeenRequest {
   path: string;
   authorization: string | undefined;
+  requestId: string | string[] | undefined;
   body: unknown;
   at: number;
 }
@@ -60,6 +61,7 @@ export class FakeApi {
       this.seen.push({
         path: req.url ?? '',
         authorization: req.headers.authorization,
+        requestId: req.headers['x-request-id'],
         body,
         at: Date.now(),
       });

@@ -100,6 +100,9 @@ describe('client-connect (synchronous)', () => {
         client: 'alice',
       }),
     ]);
+    // The hook's log line and its call carry the same request id (tunnel-api logs it too).
+    expect(run.logs[0]?.['requestId']).toMatch(/^hook-\d+-[0-9a-z]+$/);
+    expect(api.seen[0]?.requestId).toBe(run.logs[0]?.['requestId']);
   });
 
   it('rejects after 2 attempts about 1 s apart when the API refuses connections', async () => {

@@ -1,3 +1,5 @@
+import { PROCESS_REQUEST_ID } from './api/request-id';
+
 /**
  * One JSON line per invocation on stderr, which OpenVPN puts in its log. Plain writes rather
  * than winston: the logger would add 50-85 ms to every client's connect.
@@ -11,6 +13,8 @@ export interface HookLogLine {
   elapsedMs: number;
   reason?: string;
   sessionId?: string;
+  /** The id of the calls to tunnel-api this line is about (its own log has it on its lines). */
+  requestId?: string;
 }
 
 export function writeHookLog(
@@ -19,6 +23,6 @@ export function writeHookLog(
 ): void {
   const level = line.outcome === 'rejected' || line.outcome === 'failed' ? 'warn' : 'info';
   stream.write(
-    `${JSON.stringify({ time: new Date().toISOString(), app: 'hook-cli', level, ...line })}\n`,
+    `${JSON.stringify({ time: new Date().toISOString(), app: 'hook-cli', level, requestId: PROCESS_REQUEST_ID, ...line })}\n`,
   );
 }

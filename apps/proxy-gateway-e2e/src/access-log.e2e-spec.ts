@@ -42,7 +42,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
   echoPort = (echo.address() as AddressInfo).port;
   await targets.start();
-  await api.start();
+  await api.start(undefined, { TUNNELGATE_LOG_LEVEL: 'info' });
   await device.start();
   await registerSimulatedPhone(api, device);
   relay = await new GatewayInstance({
@@ -141,6 +141,20 @@ describe('access log (one JSON line per tunnel or forwarded request)', () => {
       outcome: 'refused',
       reason: expect.any(String),
     });
+    // A wrong password is never cached: it went to tunnel-api under the connection's id,
+    // which tunnel-api's line for that request carries.
+    const checked = () =>
+      api.log
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
+        .some(
+          (l) =>
+            l['message'] === 'request' &&
+            l['route'] === '/v1/proxy/auth' &&
+            l['requestId'] === line?.['connection'],
+        );
+    await waitFor(async () => checked(), "tunnel-api's line for the password check");
     expect(readFileSync(ACCESS_LOG, 'utf8')).not.toContain('wrong password');
   });
 

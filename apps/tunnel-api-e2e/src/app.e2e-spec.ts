@@ -1,6 +1,6 @@
 import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -195,5 +195,96 @@ describe('tunnel-api process', () => {
     });
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
+  }, 60_000);
+
+  it("carries a caller's request id into every log line the request causes, and answers with it", async () => {
+    const port = await freePort();
+    const token = 'request-id-test-operator-token-0123456789';
+    writeFileSync(join(dir, 'rid-token'), token, { mode: 0o600 });
+    const proc = run({
+      TUNNELGATE_API_LISTEN: `127.0.0.1:${port}`,
+      TUNNELGATE_STORE: `sqlite:${join(dir, 'rid.db')}`,
+      TUNNELGATE_API_TOKEN_FILE: join(dir, 'rid-token'),
+      TUNNELGATE_FIREWALL: 'off',
+      TUNNELGATE_DEVICE_OFFLINE_AFTER_MS: '3600000',
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 'tunnel-api', 250);
+      const call = (method: string, path: string, body?: unknown, requestId?: string) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+            ...(requestId && { 'x-request-id': requestId }),
+          },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+      const device = {
+        name: 'phone',
+        vpnIp: '192.168.255.20',
+        httpPort: 8080,
+        socksPort: 1080,
+        basePort: null,
+      };
+      expect((await call('PUT', '/v1/devices/dev-1', device)).status).toBe(200);
+      expect((await call('POST', '/v1/devices/dev-1/connected')).status).toBe(200);
+      const account = {
+        id: 'acc-1',
+        username: 'alice',
+        password: 'correct horse battery',
+        deviceId: 'dev-1',
+      };
+      expect((await call('POST', '/v1/accounts', account)).status).toBe(201);
+
+      const connect = await call(
+        'POST',
+        '/v1/openvpn/connect',
+        {
+          username: 'alice',
+          commonName: 'alice',
+          vpnIp: '10.9.0.6',
+          realIp: '203.0.113.9',
+          realPort: 51000,
+          connectedAt: new Date().toISOString(),
+        },
+        'hook-4242-test',
+      );
+      expect(connect.status).toBe(200);
+      expect(connect.headers.get('x-request-id')).toBe('hook-4242-test');
+      // No id, or one that is not plain: tunnel-api makes its own.
+      const own = (await call('GET', '/v1/sessions')).headers.get('x-request-id');
+      expect(own).toMatch(/^[0-9a-f-]{36}$/);
+      const forged = await call('GET', '/v1/sessions', undefined, 'x" injected="1');
+      expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+      const tagged = () =>
+        proc
+          .output()
+          .stdout.split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line['requestId'] === 'hook-4242-test');
+      await waitFor(
+        async () => tagged().some((line) => line['message'] === 'request'),
+        'the request line',
+      );
+      expect(tagged()).toEqual(
+        expect.arrayContaining([
+          // The service's own line, stamped with the id of the request it served.
+          expect.objectContaining({ message: 'client connected', clientIp: '10.9.0.6' }),
+          expect.objectContaining({
+            message: 'request',
+            method: 'POST',
+            route: '/v1/openvpn/connect',
+            status: 200,
+          }),
+        ]),
+      );
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
   }, 60_000);
 });

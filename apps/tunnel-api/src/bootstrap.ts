@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module';
 import { METRICS_REGISTRY, type MetricsRegistry } from './metrics/metrics.module';
 import { instrumentRequests } from './metrics/request-metrics';
+import { logRequests, requestIdOf } from './http/request-log';
 import type { TunnelApiConfig } from './config/tunnel-api.config';
 import type { TokenSource } from './auth/token-ring';
 
@@ -24,6 +25,7 @@ export async function createTunnelApi(
   const adapter = new FastifyAdapter({
     bodyLimit: 64 * 1024,
     trustProxy: false,
+    genReqId: requestIdOf,
     // A request's head and body must arrive within the deadline (a client that drips them
     // holds a socket and a parser otherwise); node checks its deadlines every second here, not
     // every 30 s. Responses are not bounded: the watch streams for hours.
@@ -37,6 +39,7 @@ export async function createTunnelApi(
         handler,
       ),
   });
+  logRequests(adapter.getInstance());
   const routes: string[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat())

@@ -13,4 +13,5 @@ export * from './lib/api/devices.contract';
 export * from './lib/api/accounts.contract';
 export * from './lib/api/gateway.contract';
 export * from './lib/api/routes';
+export * from './lib/api/request-id';
 export * from './lib/policy/admission';

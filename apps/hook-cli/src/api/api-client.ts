@@ -1,4 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { REQUEST_ID_HEADER } from '@tunnelgate/sessions';
+import { PROCESS_REQUEST_ID } from './request-id';
 
 /** What one call to tunnel-api came to. Only `ok` admits anyone. */
 export type ApiOutcome =
@@ -54,13 +56,22 @@ function classify(res: IncomingMessage, text: string): ApiOutcome {
  * timeout: a tunnel-api that trickles bytes must not hold OpenVPN longer than `timeoutMs`.
  * node:http rather than fetch: fetch loads undici lazily, ~200 ms of a hook's start-up.
  */
-export function postJson(target: ApiTarget, path: string, payload: unknown): Promise<ApiOutcome> {
-  return requestJson(target, 'POST', path, payload);
+export function postJson(
+  target: ApiTarget,
+  path: string,
+  payload: unknown,
+  requestId = PROCESS_REQUEST_ID,
+): Promise<ApiOutcome> {
+  return requestJson(target, 'POST', path, payload, requestId);
 }
 
 /** A GET with the same deadline and answer handling as postJson. */
-export function getJson(target: ApiTarget, path: string): Promise<ApiOutcome> {
-  return requestJson(target, 'GET', path, undefined);
+export function getJson(
+  target: ApiTarget,
+  path: string,
+  requestId = PROCESS_REQUEST_ID,
+): Promise<ApiOutcome> {
+  return requestJson(target, 'GET', path, undefined, requestId);
 }
 
 async function requestJson(
@@ -68,6 +79,7 @@ async function requestJson(
   method: 'GET' | 'POST',
   path: string,
   payload: unknown,
+  requestId: string,
 ): Promise<ApiOutcome> {
   const url = new URL(path, `${target.baseUrl}/`);
   const body = payload === undefined ? '' : JSON.stringify(payload);
@@ -91,6 +103,7 @@ async function requestJson(
         headers: {
           ...(method === 'POST' && { 'content-type': 'application/json' }),
           'content-length': Buffer.byteLength(body),
+          [REQUEST_ID_HEADER]: requestId,
           ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
         },
       },

@@ -20,6 +20,7 @@ import * as z from 'zod/mini';
 import { getJson, postJson, type ApiOutcome, type ApiTarget } from '../api/api-client';
 import { withAttempts } from '../api/with-attempts';
 import type { ManageConfig } from './manage-config';
+import { clientEventRequestId } from '../api/request-id';
 
 type AuthRequest = Extract<ManagementEvent, { kind: 'client-auth-request' }>;
 type Disconnect = Extract<ManagementEvent, { kind: 'client-disconnect' }>;
@@ -139,6 +140,7 @@ export class ClientManager {
       attempts,
       elapsedMs: Date.now() - started,
       reason,
+      requestId: clientEventRequestId(event.cid, event.kid),
     });
   }
 
@@ -168,11 +170,17 @@ export class ClientManager {
       return this.deny(event, `malformed ${fields}`, `malformed ${fields}`, started);
     }
     // Each attempt carries its own deadline: what tunnel-api serves after it is not stored.
+    const requestId = clientEventRequestId(event.cid, event.kid);
     const { outcome, attempts } = await withAttempts(this.config, () =>
-      postJson(this.target, API_ROUTES.openvpnAdmit, {
-        ...request.data,
-        deadline: new Date(Date.now() + this.config.timeoutMs).toISOString(),
-      }),
+      postJson(
+        this.target,
+        API_ROUTES.openvpnAdmit,
+        {
+          ...request.data,
+          deadline: new Date(Date.now() + this.config.timeoutMs).toISOString(),
+        },
+        requestId,
+      ),
     );
     const answer =
       outcome.kind === 'ok' ? openvpnAdmitResponseSchema.safeParse(outcome.body) : undefined;
@@ -202,6 +210,7 @@ export class ClientManager {
       attempts,
       elapsedMs: Date.now() - started,
       sessionId: session.sessionId,
+      requestId,
     });
   }
 

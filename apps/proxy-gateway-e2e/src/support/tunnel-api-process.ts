@@ -15,6 +15,8 @@ export class TunnelApiProcess {
   readonly hookTokenFile = join(this.dir, 'hook-token');
   readonly token = 'gateway-test-token-0123456789abcdef';
   url = '';
+  /** Its log, when started with TUNNELGATE_LOG_LEVEL set (quiet otherwise). */
+  log = '';
   private child: ChildProcess | undefined;
 
   /** `env`: more of tunnel-api's variables for this test. */
@@ -32,8 +34,9 @@ export class TunnelApiProcess {
         TUNNELGATE_LOG_LEVEL: 'error',
         ...env,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', env['TUNNELGATE_LOG_LEVEL'] ? 'pipe' : 'ignore', 'ignore'],
     });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     await waitFor(async () => (await fetch(`${this.url}/readyz`)).ok, 'tunnel-api');
     return this;
   }

@@ -33,11 +33,16 @@ export interface AccessLogEntry {
   reason: string | null;
 }
 
+/** A connection's id in the access log and in tunnel-api's log (its password check's request). */
+export function connectionIdOf(gateway: string, tunnel: Tunnel): string {
+  return `${gateway}:${tunnel.id}`;
+}
+
 export function tunnelEntry(tunnel: Tunnel, gateway: string, now = Date.now()): AccessLogEntry {
   return {
     time: new Date(now).toISOString(),
     kind: 'tunnel',
-    connection: `${gateway}:${tunnel.id}`,
+    connection: connectionIdOf(gateway, tunnel),
     listener: tunnel.listener,
     client: tunnel.clientAddress ?? null,
     account: tunnel.accountId ?? null,

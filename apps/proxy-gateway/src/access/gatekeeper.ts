@@ -47,12 +47,15 @@ export interface Gatekeeper {
    * HTTP and SOCKS5 clients: by password, or by source address (whitelists). `boundTo` is the
    * account a kept-alive connection already belongs to: its later requests are that account's
    * (checked again, but for the password, when they carry none) and never another's.
+   * `requestId` goes with a password check to tunnel-api (the connection's id), so both logs
+   * can be joined.
    */
   login(
     credentials: Credentials | undefined,
     protocol: GatewayProtocol,
     clientIp: string,
     boundTo?: string,
+    requestId?: string,
   ): Promise<Grant>;
   /** Can this source use the gateway without credentials (SOCKS5 offers no-auth only then)? */
   mayOmitCredentials(protocol: GatewayProtocol, clientIp: string): boolean;

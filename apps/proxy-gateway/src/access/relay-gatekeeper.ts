@@ -177,6 +177,7 @@ export class RelayGatekeeper implements Gatekeeper {
     protocol: GatewayProtocol,
     clientIp: string,
     boundTo?: string,
+    requestId?: string,
   ): Promise<Grant> {
     if (!credentials) {
       // A whitelist never re-bills a connection that began as another account (or as this
@@ -197,8 +198,8 @@ export class RelayGatekeeper implements Gatekeeper {
       const flight = `${key}\0${protocol}\0${clientIp}`;
       let check = this.checking.get(flight);
       if (!check) {
-        check = this.checkPassword(key, credentials, protocol, clientIp, known).finally(() =>
-          this.checking.delete(flight),
+        check = this.checkPassword(key, credentials, protocol, clientIp, known, requestId).finally(
+          () => this.checking.delete(flight),
         );
         this.checking.set(flight, check);
       }
@@ -240,6 +241,7 @@ export class RelayGatekeeper implements Gatekeeper {
     protocol: GatewayProtocol,
     clientIp: string,
     known: Verified | undefined,
+    requestId: string | undefined,
   ): Promise<string> {
     // Charged before the check (and given back after a success): a flood of guesses from one
     // address is refused here, without a request to tunnel-api, once it has used its share.
@@ -252,7 +254,7 @@ export class RelayGatekeeper implements Gatekeeper {
         'rate-limited',
         'too many failed logins from this address; wait a minute',
       );
-    const checked = await this.verify(credentials, protocol, clientIp).catch(
+    const checked = await this.verify(credentials, protocol, clientIp, requestId).catch(
       (error: AccessRefused) => error,
     );
     // Only a wrong password stays charged.
@@ -274,6 +276,7 @@ export class RelayGatekeeper implements Gatekeeper {
     credentials: Credentials,
     protocol: GatewayProtocol,
     clientIp: string,
+    requestId: string | undefined,
   ): Promise<string> {
     if (Date.now() < this.apiDownUntil)
       throw new AccessRefused(
@@ -281,11 +284,10 @@ export class RelayGatekeeper implements Gatekeeper {
         'tunnel-api is unreachable: cannot check passwords now',
       );
     try {
-      return await this.api.proxyAuth({
-        ...credentials,
-        protocol,
-        clientIp: ipaddr.process(clientIp).toString(),
-      });
+      return await this.api.proxyAuth(
+        { ...credentials, protocol, clientIp: ipaddr.process(clientIp).toString() },
+        requestId,
+      );
     } catch (error) {
       if (!(error instanceof ApiRefusal)) {
         if (Date.now() >= this.apiDownUntil)

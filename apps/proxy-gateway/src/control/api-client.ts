@@ -6,6 +6,7 @@ import {
   clientSessionSchema,
   connectionSlotsResponseSchema,
   proxyAuthResponseSchema,
+  REQUEST_ID_HEADER,
   usageReportResponseSchema,
   type ByteLeaseRequest,
   type ByteLeaseResponse,
@@ -52,13 +53,15 @@ export class ApiClient {
     this.send = tls ? requestTls : request;
   }
 
-  async proxyAuth(body: ProxyAuthRequest): Promise<string> {
-    const answer = await this.json('POST', API_ROUTES.proxyAuth, body);
+  async proxyAuth(body: ProxyAuthRequest, requestId?: string): Promise<string> {
+    const answer = await this.json('POST', API_ROUTES.proxyAuth, body, requestId);
     return proxyAuthResponseSchema.parse(answer).accountId;
   }
 
   async reportUsage(body: UsageReportRequest): Promise<UsageReportResponse> {
-    return usageReportResponseSchema.parse(await this.json('POST', API_ROUTES.usage, body));
+    return usageReportResponseSchema.parse(
+      await this.json('POST', API_ROUTES.usage, body, body.id),
+    );
   }
 
   async leaseBytes(body: ByteLeaseRequest): Promise<ByteLeaseResponse> {
@@ -115,7 +118,12 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private json(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private json(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    requestId?: string,
+  ): Promise<unknown> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = this.send(
@@ -126,6 +134,7 @@ export class ApiClient {
           timeout: this.timeoutMs,
           headers: {
             authorization: `Bearer ${this.token}`,
+            ...(requestId && { [REQUEST_ID_HEADER]: requestId }),
             ...(payload && {
               'content-type': 'application/json',
               'content-length': Buffer.byteLength(payload),

@@ -17,6 +17,7 @@ import {
 import httpProxy from 'http-proxy';
 import { AccessRefused, type Gatekeeper, type Grant } from '../access/gatekeeper';
 import type { AccessLog } from '../access-log/access-log';
+import { connectionIdOf } from '../access-log/access-log-entry';
 import type { GatewayConfig } from '../config/gateway.config';
 import { acceptClient, type AcceptedClient } from '../connections/accept-client';
 import type { ConnectionRegistry } from '../connections/connection-registry';
@@ -205,6 +206,7 @@ export class HttpProxyListener {
       'http',
       accepted.tunnel.client.remoteAddress ?? '',
       accepted.tunnel.accountId,
+      connectionIdOf(this.config.usage.reporter, accepted.tunnel),
     );
     if (grant.accountId && grant.deviceId)
       accepted.claim({

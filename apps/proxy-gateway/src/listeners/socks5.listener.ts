@@ -12,6 +12,7 @@ import { readAnswer } from '../upstream/tcp-connect';
 import { openUdpAssociation } from '../udp/udp-association';
 import { UdpPortPool } from '../udp/udp-port-pool';
 import { REFUSAL_SOCKS5, upstreamSocks5 } from './refusal-answers';
+import { connectionIdOf } from '../access-log/access-log-entry';
 
 const METHOD_NONE = 0x00;
 const METHOD_PASSWORD = 0x02;
@@ -130,7 +131,13 @@ export class Socks5Listener {
       throw new Error('no acceptable method');
     }
     try {
-      const grant = await this.gate.login(credentials, 'socks5', clientIp);
+      const grant = await this.gate.login(
+        credentials,
+        'socks5',
+        clientIp,
+        undefined,
+        connectionIdOf(this.config.usage.reporter, accepted.tunnel),
+      );
       if (grant.accountId && grant.deviceId)
         accepted.claim({
           accountId: grant.accountId,

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { WinstonModule } from 'nest-winston';
 import * as winston from 'winston';
+import { currentRequestId } from './request-context';
 
 export interface JsonLoggerOptions {
   /** Written as `app` on every line, so one log pipeline can hold all three apps. */
@@ -41,6 +42,13 @@ const redactSecrets = winston.format((info) => {
   return info;
 });
 
+/** The current request's id (request-context), on every line written while serving it. */
+const stampRequestId = winston.format((info) => {
+  const requestId = currentRequestId();
+  if (requestId !== undefined) info['requestId'] ??= requestId;
+  return info;
+});
+
 const stampTime = winston.format((info) => {
   info['time'] = new Date().toISOString();
   return info;
@@ -60,6 +68,7 @@ export function createWinstonLogger({
       redactSecrets(),
       winston.format.errors({ stack: true }),
       stampTime(),
+      stampRequestId(),
       winston.format.json(),
     ),
     transports: [
