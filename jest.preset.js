@@ -18,7 +18,13 @@ const swcTransform = [
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swcTransform },
+  // content-disposition (under @fastify/static, which Swagger UI's assets come through) ships
+  // only ES modules: Node requires them natively, jest's module system needs them compiled.
+  transform: {
+    '^.+\\.ts$': swcTransform,
+    '/node_modules/content-disposition/.+\\.js$': swcTransform,
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   testMatch: ['**/?(*.)+(spec|e2e-spec).ts'],
   coverageReporters: ['text-summary'],

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 installed_by=node_modules/.tunnelgate-node-version
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
   [ "$(cat "$installed_by" 2>/dev/null)" != "$(node --version)" ]; then
-  npm ci --no-audit --no-fund
+  # SCARF_ANALYTICS: swagger-ui-dist's @scarf/scarf would report the install to a third party.
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund
   node --version >"$installed_by"
 fi

@@ -500,8 +500,23 @@ describe('OpenVPN hooks', () => {
 });
 
 describe('OpenAPI document', () => {
+  it('serves Swagger UI at /docs, with its assets', async () => {
+    const page = await app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toMatch(/swagger-ui/i);
+    const assets = [
+      ...page.body.matchAll(/(?:src|href)="\.?\/?([^"]*swagger-ui[^"]*\.(?:js|css))"/g),
+    ];
+    expect(assets.length).toBeGreaterThan(0);
+    for (const [, asset] of assets) {
+      const url = asset?.startsWith('/') ? asset : `/docs/${asset?.replace(/^docs\//, '')}`;
+      expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    }
+  });
+
   it('documents every route the server has, with the contract schemas', async () => {
-    const res = await app.inject({ method: 'GET', url: '/docs' });
+    const res = await app.inject({ method: 'GET', url: '/docs-json' });
     expect(res.statusCode).toBe(200);
     const document = JSON.parse(res.body) as {
       openapi: string;
@@ -514,7 +529,12 @@ describe('OpenAPI document', () => {
       ),
     );
     // Every route Fastify registered, as the server itself recorded them.
-    const served = new Set(servedRoutes(app).map((r) => r.replace(/:(\w+)/g, '{$1}')));
+    // (The docs' own routes, which Swagger UI serves, aside.)
+    const served = new Set(
+      servedRoutes(app)
+        .filter((r) => !/^GET \/docs/.test(r))
+        .map((r) => r.replace(/:(\w+)/g, '{$1}')),
+    );
     expect(served.size).toBeGreaterThan(20);
     expect([...served].filter((route) => !documented.has(route))).toEqual([]);
     const connect = document.paths['/v1/openvpn/connect']?.['post'] as {

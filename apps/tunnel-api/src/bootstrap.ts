@@ -6,13 +6,15 @@ import { AppModule } from './app.module';
 import { METRICS_REGISTRY, type MetricsRegistry } from './metrics/metrics.module';
 import { instrumentRequests } from './metrics/request-metrics';
 import { logRequests, requestIdOf } from './http/request-log';
+import { serveDocs } from './docs/serve-docs';
 import type { TunnelApiConfig } from './config/tunnel-api.config';
 import type { TokenSource } from './auth/token-ring';
 
 /** Builds the app without listening, so tests can drive it on a port of their choosing. */
 const served = new WeakMap<NestFastifyApplication, string[]>();
 
-/** Every route the server registered, `METHOD /path` (HEAD excluded): what /docs must cover. */
+/** Every route the server registered, `METHOD /path` (HEAD excluded): what /docs-json must cover
+ * (but for the docs' own routes). */
 export function servedRoutes(app: NestFastifyApplication): string[] {
   return served.get(app) ?? [];
 }
@@ -53,6 +55,7 @@ export async function createTunnelApi(
       abortOnError: false,
     },
   );
+  serveDocs(app);
   served.set(app, routes);
   instrumentRequests(
     app.getHttpAdapter().getInstance(),

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DocsController } from './docs.controller';
+import { ApiDocument } from './api-document';
 
-@Module({ imports: [DiscoveryModule], controllers: [DocsController] })
+@Module({ imports: [DiscoveryModule], providers: [ApiDocument], exports: [ApiDocument] })
 export class DocsModule {}
