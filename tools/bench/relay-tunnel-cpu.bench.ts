@@ -11,13 +11,12 @@
 //   npx nx run-many -t build -p tunnel-api proxy-gateway
 //   bash tools/system-deps/install.sh --bench     # tinyproxy, microsocks
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/relay-tunnel-cpu.bench.ts [rounds=7] [tunnels=1500]
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import {
+  cpuNs,
   pinBenchToOtherCores,
   spawnProxy,
   startGateway,
@@ -26,7 +25,7 @@ import {
   startTinyproxy,
   type Peer,
 } from './proxy/peers';
-import { get } from './proxy/tunnel-client';
+import { get, openTunnel } from './proxy/tunnel-client';
 import { PASSWORD, Relay } from './usage/relays';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
@@ -46,17 +45,8 @@ interface Gateway {
   /** 'direct': the device-mode reference. */
   deviceProxy: DeviceProxy | 'direct';
   behaviour: Behaviour;
-  port: number;
-  process: ChildProcess;
+  peer: Peer;
   cpuUs: number[];
-}
-
-/** CPU time of every thread of a process, in ns (schedstat: finer than /proc/stat's ticks). */
-function cpuNs(pid: number): number {
-  let sum = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`))
-    sum += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-  return sum;
 }
 
 async function startRelayGateway(
@@ -86,38 +76,18 @@ async function startRelayGateway(
     async () => (await fetch(`http://127.0.0.1:${admin}/readyz`)).ok,
     `the ${deviceProxy} ${behaviour} gateway`,
   );
-  return { deviceProxy, behaviour, port, process: child, cpuUs: [] };
-}
-
-/** A customer's CONNECT tunnel through the relay, with its password. */
-function openTunnel(gateway: Gateway, username: string, target: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(gateway.port, '127.0.0.1');
-    socket.setNoDelay(true);
-    const auth = Buffer.from(`${username}:${PASSWORD}`).toString('base64');
-    socket.once('connect', () =>
-      socket.write(
-        `CONNECT 127.0.0.1:${target} HTTP/1.1\r\nHost: 127.0.0.1:${target}\r\n` +
-          `Proxy-Authorization: Basic ${auth}\r\n\r\n`,
-      ),
-    );
-    let head = '';
-    const onData = (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      socket.pause();
-      if (!/^HTTP\/1\.[01] 200/.test(head)) return reject(new Error(head.split('\r\n')[0]));
-      if (end + 4 < head.length) socket.unshift(Buffer.from(head.slice(end + 4), 'latin1'));
-      resolve(socket);
-    };
-    socket.on('data', onData).once('error', reject);
-  });
+  const peer: Peer = {
+    name: `relay ${deviceProxy} ${behaviour}`,
+    kind: 'http',
+    port,
+    forwards: true,
+    process: child,
+  };
+  return { deviceProxy, behaviour, peer, cpuUs: [] };
 }
 
 async function round(gateway: Gateway, username: string, target: number): Promise<void> {
-  const pid = gateway.process.pid as number;
+  const pid = gateway.peer.process.pid as number;
   // The idle rate: what the gateway spends with no tunnels (pool timers, watch).
   const idleStart = cpuNs(pid);
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -128,11 +98,8 @@ async function round(gateway: Gateway, username: string, target: number): Promis
   await Promise.all(
     Array.from({ length: PARALLEL }, async () => {
       while (next++ < TUNNELS) {
-        const socket = await openTunnel(gateway, username, target);
-        // The tunnel was paused at the end of the proxy's answer: listen, then let it flow.
-        const answered = get(socket, '/', true);
-        socket.resume();
-        await answered;
+        const socket = await openTunnel(gateway.peer, target, `${username}:${PASSWORD}`);
+        await get(socket, '/', true);
         socket.destroy();
       }
     }),
@@ -182,8 +149,7 @@ async function main(): Promise<void> {
     const device: Gateway = {
       deviceProxy: 'direct',
       behaviour: 'current',
-      port: directPeer.port,
-      process: directPeer.process,
+      peer: directPeer,
       cpuUs: [],
     };
     gateways.push(device);
@@ -219,7 +185,7 @@ async function main(): Promise<void> {
       `  device mode (the same code, straight to the origin): ${reference.toFixed(0)} µs`,
     );
   } finally {
-    for (const gateway of gateways) gateway.process.kill('SIGTERM');
+    for (const gateway of gateways) gateway.peer.process.kill('SIGTERM');
     for (const phone of Object.values(phones)) phone.process.kill('SIGTERM');
     await relay.stop();
     target.process.kill();

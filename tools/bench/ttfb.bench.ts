@@ -10,8 +10,8 @@
 //
 //   npx nx run-many -t build -p tunnel-api proxy-gateway
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/ttfb.bench.ts [samples=20] [rttc=20] [rttd=80]
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuNs } from './proxy/peers';
 import { ADDRESSES, SlowLinksLab } from './ttfb/slow-links-lab';
 
 const SAMPLES = Number(process.argv[2] ?? 20);
@@ -40,15 +40,6 @@ const BEHAVIOURS = {
   },
   current: {},
 } as const;
-
-/** CPU time of every thread of a process, in ns (schedstat: tick-sized /proc/stat figures are
- * too coarse for a few dozen tunnels). */
-function cpuNs(pid: number): number {
-  let sum = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`))
-    sum += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-  return sum;
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -30,13 +30,21 @@ function opened(port: number): Promise<Socket> {
   });
 }
 
-/** A byte stream to 127.0.0.1:`targetPort`, through `peer` (CONNECT or SOCKS5) or directly. */
-export async function openTunnel(peer: Peer | undefined, targetPort: number): Promise<Socket> {
+/** A byte stream to 127.0.0.1:`targetPort`, through `peer` (CONNECT or SOCKS5) or directly;
+ * `credentials` (`user:password`) go in a CONNECT's Proxy-Authorization. */
+export async function openTunnel(
+  peer: Peer | undefined,
+  targetPort: number,
+  credentials?: string,
+): Promise<Socket> {
   if (!peer) return opened(targetPort);
   const socket = await opened(peer.port);
   if (peer.kind === 'http') {
+    const auth = credentials
+      ? `Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}\r\n`
+      : '';
     socket.write(
-      `CONNECT 127.0.0.1:${targetPort} HTTP/1.1\r\nHost: 127.0.0.1:${targetPort}\r\n\r\n`,
+      `CONNECT 127.0.0.1:${targetPort} HTTP/1.1\r\nHost: 127.0.0.1:${targetPort}\r\n${auth}\r\n`,
     );
     const head = await read(socket, (b) => {
       const end = b.indexOf('\r\n\r\n');

@@ -62,18 +62,22 @@ export class AccessLog {
     });
   }
 
+  /** Off, the listeners skip even gathering a request's figures. */
+  get enabled(): boolean {
+    return this.path !== undefined;
+  }
+
   tunnel(tunnel: Tunnel): void {
     // A kept-alive connection's forwarded requests have lines of their own.
-    if (tunnel.outcome === 'forwarded') return;
+    if (!this.enabled || tunnel.outcome === 'forwarded') return;
     this.add(tunnelEntry(tunnel, this.gateway));
   }
 
   request(tunnel: Tunnel, request: ForwardedRequest): void {
-    this.add(requestEntry(tunnel, this.gateway, request));
+    if (this.enabled) this.add(requestEntry(tunnel, this.gateway, request));
   }
 
   private add(entry: AccessLogEntry): void {
-    if (!this.path) return;
     if (this.broken || this.pendingBytes > this.maxPendingBytes) {
       this.dropped++;
       return;

@@ -304,7 +304,7 @@ export class HttpProxyListener {
     // Authorized: from now on only real inactivity ends the connection.
     accepted.idleFromNowOn(this.config.timeouts.idleMs);
     accepted.outcome('forwarded');
-    this.logWhenAnswered(req, res, accepted.tunnel, url.host);
+    if (this.accessLog.enabled) this.logWhenAnswered(req, res, accepted.tunnel, url.host);
     stripHopByHop(req.headers);
     // RFC 9112 §3.2.2: a proxy replaces Host with the absolute URI's authority.
     req.headers.host = url.host;
