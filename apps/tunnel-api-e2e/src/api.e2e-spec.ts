@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger } from '@tunnelgate/app-runtime';
 import { watchLineSchema } from '@tunnelgate/sessions';
 import type { Principal } from '../../tunnel-api/src/auth/principal';
 import { createTunnelApi, servedRoutes } from '../../tunnel-api/src/bootstrap';
+import { discoverRoutes, type DocumentedRoute } from '../../tunnel-api/src/docs/openapi-builder';
 import { parseTunnelApiConfig } from '../../tunnel-api/src/config/tunnel-api.config';
 
 const TOKEN = 'api-test-token-0123456789abcdef';
@@ -23,6 +25,34 @@ const T1 = '2026-01-01T11:00:00.000Z';
 
 let dir: string;
 let app: NestFastifyApplication;
+let documented: DocumentedRoute[];
+/** Successful answers checked against their route's documented schema, route by route. */
+const conforming = new Set<string>();
+
+/**
+ * Every success this suite provokes must be what the route documents (status and body): the
+ * documentation is checked against the real answers, not only against itself.
+ */
+function expectDocumented(method: string, url: string, status: number, body: unknown): void {
+  const path = url.split('?')[0] ?? url;
+  const route = documented.find(
+    (r) => r.method === method && new RegExp(`^${r.path.replace(/:\w+/g, '[^/]+')}$`).test(path),
+  );
+  if (!route) throw new Error(`${method} ${path} answered ${status} but is not documented`);
+  expect({ route: `${method} ${route.path}`, status }).toEqual({
+    route: `${method} ${route.path}`,
+    status: route.status,
+  });
+  const response = route.doc.response;
+  if (typeof response === 'object' && !('mediaType' in response)) {
+    const parsed = response.safeParse(body);
+    if (!parsed.success)
+      throw new Error(
+        `${method} ${route.path}: the answer is not what it documents: ${parsed.error.message}`,
+      );
+  }
+  conforming.add(`${method} ${route.path}`);
+}
 
 interface Answer {
   status: number;
@@ -52,10 +82,12 @@ async function call(
           },
         }),
   });
-  return {
+  const answer = {
     status: res.statusCode,
     body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {},
   };
+  if (answer.status < 300) expectDocumented(method, url, answer.status, answer.body);
+  return answer;
 }
 
 const connect = (overrides: Record<string, unknown> = {}) => ({
@@ -102,6 +134,11 @@ beforeAll(async () => {
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  documented = discoverRoutes(
+    app.get(DiscoveryService),
+    app.get(MetadataScanner),
+    app.get(Reflector),
+  );
   expect(
     (
       await call('PUT', '/v1/devices/dev-1', {
@@ -923,5 +960,65 @@ describe('gateway endpoints', () => {
         )
       ).status,
     ).toBe(403);
+  });
+});
+
+describe('documented responses', () => {
+  it('documents a success status and body, and the error body, for every route', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs-json' });
+    const document = JSON.parse(res.body) as {
+      paths: Record<string, Record<string, { responses: Record<string, ResponseDoc> }>>;
+    };
+    interface ResponseDoc {
+      description: string;
+      content?: Record<string, { schema: object }>;
+    }
+    const undocumented: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(methods)) {
+        const successes = Object.entries(operation.responses).filter(([s]) => /^2\d\d$/.test(s));
+        const described = successes.every(
+          ([status, doc]) => status === '204' || Object.keys(doc.content ?? {}).length > 0,
+        );
+        const errorsHaveBody =
+          !path.startsWith('/v1') ||
+          Object.entries(operation.responses)
+            .filter(([s]) => /^[45]\d\d$/.test(s))
+            .every(([, doc]) => doc.content?.['application/json'] !== undefined);
+        if (successes.length !== 1 || !described || !errorsHaveBody)
+          undocumented.push(`${method.toUpperCase()} ${path}`);
+      }
+    expect(Object.keys(document.paths).length).toBeGreaterThan(20);
+    expect(undocumented).toEqual([]);
+  });
+
+  // Runs last: the answers of the whole file were checked against their routes' schemas as they came.
+  it("met every JSON route's documented schema in this file's real answers", async () => {
+    // The routes the tests above had no reason to call, called here to check their answers too.
+    expect((await call('GET', '/readyz', undefined, null)).status).toBe(200);
+    await call('GET', '/healthz', undefined, null);
+    expect((await call('GET', '/v1/devices')).status).toBe(200);
+    expect((await call('GET', '/v1/accounts/acc-alice')).status).toBe(200);
+    const password = { password: 'correct horse' };
+    expect((await call('PUT', '/v1/accounts/acc-alice/password', password)).status).toBe(200);
+    expect((await call('POST', '/v1/accounts/acc-alice/usage/reset')).status).toBe(200);
+    const admitted = await call(
+      'POST',
+      '/v1/openvpn/admit',
+      {
+        username: 'alice',
+        ...password,
+        realIp: '203.0.113.7',
+        realPort: 4000,
+        subnet: '10.9.0.0/24',
+      },
+      HOOK_TOKEN,
+    );
+    expect(admitted.status).toBe(200);
+    const jsonRoutes = documented
+      .filter((r) => typeof r.doc.response === 'object' && !('mediaType' in r.doc.response))
+      .map((r) => `${r.method} ${r.path}`);
+    const unchecked = jsonRoutes.filter((route) => !conforming.has(route));
+    expect(unchecked).toEqual([]);
   });
 });

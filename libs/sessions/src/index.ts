@@ -12,6 +12,8 @@ export * from './lib/api/openvpn.contract';
 export * from './lib/api/devices.contract';
 export * from './lib/api/accounts.contract';
 export * from './lib/api/gateway.contract';
+export * from './lib/api/sessions.contract';
+export * from './lib/api/health.contract';
 export * from './lib/api/routes';
 export * from './lib/api/request-id';
 export * from './lib/policy/admission';

@@ -15,6 +15,9 @@ import {
 import {
   API_ROUTES,
   accountCreateRequestSchema,
+  accountPageSchema,
+  accountUsageSchema,
+  publicAccountSchema,
   accountPasswordRequestSchema,
   accountUpdateRequestSchema,
   pageQuerySchema,
@@ -36,6 +39,7 @@ export class AccountsController {
   @ApiRoute({
     summary: 'Create an account (the password is stored as an argon2id hash)',
     body: accountCreateRequestSchema,
+    response: publicAccountSchema,
     errors: { 409: 'id or username taken' },
   })
   create(
@@ -46,13 +50,21 @@ export class AccountsController {
   }
 
   @Get()
-  @ApiRoute({ summary: 'List accounts, paged by id', query: pageQuerySchema })
+  @ApiRoute({
+    summary: 'List accounts, paged by id',
+    query: pageQuerySchema,
+    response: accountPageSchema,
+  })
   list(@Query(new ZodValidationPipe(pageQuerySchema)) query: PageQuery) {
     return this.accounts.list(query);
   }
 
   @Get(':id')
-  @ApiRoute({ summary: 'One account (never its hash)', errors: { 404: 'no such account' } })
+  @ApiRoute({
+    summary: 'One account (never its hash)',
+    response: publicAccountSchema,
+    errors: { 404: 'no such account' },
+  })
   get(@Param('id', idParam) id: string) {
     return this.accounts.get(id);
   }
@@ -61,6 +73,7 @@ export class AccountsController {
   @ApiRoute({
     summary: 'Change an account; disabling it ends its sessions',
     body: accountUpdateRequestSchema,
+    response: publicAccountSchema,
     errors: { 404: 'no such account' },
   })
   update(
@@ -74,6 +87,7 @@ export class AccountsController {
   @ApiRoute({
     summary: 'Set the password',
     body: accountPasswordRequestSchema,
+    response: publicAccountSchema,
     errors: { 404: 'no such account' },
   })
   setPassword(
@@ -87,6 +101,7 @@ export class AccountsController {
   @HttpCode(204)
   @ApiRoute({
     summary: 'Delete an account and end its sessions',
+    response: 'no-content',
     errors: { 404: 'no such account' },
   })
   delete(@Param('id', idParam) id: string) {
@@ -96,6 +111,7 @@ export class AccountsController {
   @Get(':id/usage')
   @ApiRoute({
     summary: 'Bytes used, quota and active sessions',
+    response: accountUsageSchema,
     errors: { 404: 'no such account' },
   })
   usage(@Param('id', idParam) id: string) {
@@ -104,7 +120,11 @@ export class AccountsController {
 
   @Post(':id/usage/reset')
   @HttpCode(200)
-  @ApiRoute({ summary: 'Reset the used-bytes counter', errors: { 404: 'no such account' } })
+  @ApiRoute({
+    summary: 'Reset the used-bytes counter',
+    response: publicAccountSchema,
+    errors: { 404: 'no such account' },
+  })
   resetUsage(@Param('id', idParam) id: string) {
     return this.accounts.resetUsage(id);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   toPublicAccount,
+  type AccountUsage,
   type AccountCreateRequest,
   type AccountUpdateRequest,
   type Page,
@@ -13,12 +14,6 @@ import { ApiError } from '../http/api-error';
 import { SessionCloser } from '../sessions/session-closer';
 import { InjectStore } from '../store/store.module';
 import { PasswordHasher } from './password-hasher';
-
-export interface AccountUsage {
-  usedBytes: number;
-  quotaBytes: number | null;
-  activeSessions: number;
-}
 
 @Injectable()
 export class AccountsService {

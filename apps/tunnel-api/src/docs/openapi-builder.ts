@@ -1,12 +1,15 @@
 import { RequestMethod, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { apiErrorBodySchema } from '@tunnelgate/sessions';
 import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import * as z from 'zod/mini';
-import { API_ROUTE_DOC, type ApiRouteDoc } from './api-route.decorator';
+import { API_ROUTE_DOC, type ApiResponseDoc, type ApiRouteDoc } from './api-route.decorator';
 
 export interface DocumentedRoute {
   method: string;
   path: string;
+  /** The status of a success, as Nest answers it (@HttpCode, else 201 for POST, 200 otherwise). */
+  status: number;
   doc: ApiRouteDoc;
 }
 
@@ -38,11 +41,18 @@ export function discoverRoutes(
       const method = RequestMethod[reflector.get<RequestMethod>(METHOD_METADATA, handler)] ?? 'GET';
       const doc = reflector.get<ApiRouteDoc | undefined>(API_ROUTE_DOC, handler);
       const route = joinPath(base, path);
-      if (!doc)
+      if (!doc?.response)
         throw new Error(
-          `${method} ${route} (${wrapper.name}.${name}) has no @ApiRoute: document it`,
+          `${method} ${route} (${wrapper.name}.${name}) has no @ApiRoute with its response: document it`,
         );
-      routes.push({ method, path: route, doc });
+      const status =
+        reflector.get<number | undefined>(HTTP_CODE_METADATA, handler) ??
+        (method === 'POST' ? 201 : 200);
+      if ((doc.response === 'no-content') !== (status === 204))
+        throw new Error(
+          `${method} ${route} answers ${status} but documents ${doc.response === 'no-content' ? 'no content' : 'a body'}`,
+        );
+      routes.push({ method, path: route, status, doc });
     }
   }
   return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
@@ -52,10 +62,27 @@ function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): object {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as object;
 }
 
+function successResponse(response: ApiResponseDoc): object {
+  if (response === 'no-content') return { description: 'no content' };
+  if ('mediaType' in response)
+    return {
+      description: response.description,
+      content: { [response.mediaType]: { schema: { type: 'string' } } },
+    };
+  return {
+    description: 'success',
+    content: { 'application/json': { schema: jsonSchema(response, 'output') } },
+  };
+}
+
 /** OpenAPI 3.1 from the routes' own schemas: the document cannot drift from the code. */
 export function buildOpenApi(routes: DocumentedRoute[], version: string): object {
   const paths: Record<string, Record<string, object>> = {};
-  for (const { method, path, doc } of routes) {
+  const errorContent = {
+    content: { 'application/json': { schema: jsonSchema(apiErrorBodySchema, 'output') } },
+  };
+  for (const { method, path, status, doc } of routes) {
+    const v1 = path.startsWith('/v1');
     const openApiPath = path.replace(/:(\w+)/g, '{$1}');
     const parameters = [...path.matchAll(/:(\w+)/g)].map((m) => ({
       name: m[1],
@@ -69,12 +96,15 @@ export function buildOpenApi(routes: DocumentedRoute[], version: string): object
         parameters.push({ name, in: 'query', required: false, schema } as never);
     }
     const errors = Object.fromEntries(
-      Object.entries(doc.errors ?? {}).map(([status, description]) => [status, { description }]),
+      Object.entries(doc.errors ?? {}).map(([code, description]) => [
+        code,
+        { description, ...(v1 ? errorContent : {}) },
+      ]),
     );
     paths[openApiPath] ??= {};
     paths[openApiPath][method.toLowerCase()] = {
       summary: doc.summary,
-      ...(path.startsWith('/v1') ? { security: [{ bearer: [] }] } : {}),
+      ...(v1 ? { security: [{ bearer: [] }] } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(doc.body
         ? {
@@ -85,16 +115,12 @@ export function buildOpenApi(routes: DocumentedRoute[], version: string): object
           }
         : {}),
       responses: {
-        '2XX': {
-          description: 'success',
-          ...(doc.response
-            ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } }
-            : {}),
-        },
-        ...(path.startsWith('/v1')
+        [status]: successResponse(doc.response),
+        ...(v1
           ? {
-              '401': { description: 'missing or wrong bearer token' },
-              '400': { description: 'invalid request' },
+              '401': { description: 'missing or wrong bearer token', ...errorContent },
+              '400': { description: 'invalid request', ...errorContent },
+              '500': { description: 'internal error: errorId keys its log line', ...errorContent },
             }
           : {}),
         ...errors,

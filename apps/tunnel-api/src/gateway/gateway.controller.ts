@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   API_ROUTES,
   byteLeaseReleaseSchema,
+  byteLeaseReleaseResponseSchema,
   byteLeaseRequestSchema,
   byteLeaseResponseSchema,
   connectionSlotsRequestSchema,
@@ -111,6 +112,7 @@ export class GatewayController {
   @ApiRoute({
     summary: "Gives what is left of a gateway's lease on an account's bytes back to its quota",
     body: byteLeaseReleaseSchema,
+    response: byteLeaseReleaseResponseSchema,
   })
   async release(
     @Body(new ZodValidationPipe(byteLeaseReleaseSchema)) body: ByteLeaseRelease,

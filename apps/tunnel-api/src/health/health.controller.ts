@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiRoute } from '../docs/api-route.decorator';
-import { API_ROUTES } from '@tunnelgate/sessions';
+import { API_ROUTES, livenessSchema, readinessSchema } from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import { FirewallService } from '../firewall/firewall.service';
 import { InjectMetrics, type MetricsRegistry } from '../metrics/metrics.module';
@@ -18,7 +18,7 @@ export class HealthController {
 
   /** Alive: the process answers. Restart-worthy only when this fails. */
   @Get(API_ROUTES.healthz)
-  @ApiRoute({ summary: 'Liveness: the process answers' })
+  @ApiRoute({ summary: 'Liveness: the process answers', response: livenessSchema })
   healthz() {
     return { status: 'ok' };
   }
@@ -30,6 +30,7 @@ export class HealthController {
   @Get(API_ROUTES.readyz)
   @ApiRoute({
     summary: 'Readiness: store up and firewall in sync',
+    response: readinessSchema,
     errors: { 503: 'not ready, with the failing check' },
   })
   async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
@@ -56,7 +57,10 @@ export class HealthController {
 
   @Get(API_ROUTES.metrics)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiRoute({ summary: 'Prometheus metrics' })
+  @ApiRoute({
+    summary: 'Prometheus metrics',
+    response: { mediaType: 'text/plain', description: 'the Prometheus text exposition format' },
+  })
   metricsText(): Promise<string> {
     return this.metrics.metrics();
   }

@@ -21,6 +21,11 @@ export class ProfilesController {
   @Get(':id/openvpn-profile')
   @ApiRoute({
     summary: 'The OpenVPN client profile of an account (no credentials inside)',
+    response: {
+      mediaType: 'application/x-openvpn-profile',
+      description:
+        'an OpenVPN client config, the CA inline; the client asks for username and password',
+    },
     errors: { 404: 'no such account', 503: 'the relay has no OpenVPN endpoint configured' },
   })
   async profile(

@@ -1,6 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiRoute } from '../docs/api-route.decorator';
-import { API_ROUTES, idSchema, ipv4Schema } from '@tunnelgate/sessions';
+import {
+  API_ROUTES,
+  clientSessionSchema,
+  sessionFilterSchema,
+  type SessionFilter,
+} from '@tunnelgate/sessions';
 import type { Store } from '@tunnelgate/store';
 import * as z from 'zod/mini';
 import { ApiTokenGuard } from '../auth/api-token.guard';
@@ -11,13 +16,6 @@ import { idParam } from '../http/id-param.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { InjectStore } from '../store/store.module';
 import { SessionCloser } from './session-closer';
-
-const filterSchema = z.strictObject({
-  accountId: z.optional(idSchema),
-  deviceId: z.optional(idSchema),
-  /** The session holding this VPN IP now (the newest, after pool reuse): the gateway's lookup. */
-  vpnIp: z.optional(ipv4Schema),
-});
 
 @Controller(API_ROUTES.sessions)
 @UseGuards(ApiTokenGuard)
@@ -32,8 +30,12 @@ export class SessionsController {
   // OpenVPN manager compares the active sessions with OpenVPN's own client list.
   @AllowPrincipals('gateway', 'hook')
   @Get()
-  @ApiRoute({ summary: 'Active sessions, by account or device', query: filterSchema })
-  async list(@Query(new ZodValidationPipe(filterSchema)) filter: z.output<typeof filterSchema>) {
+  @ApiRoute({
+    summary: 'Active sessions, by account, device or VPN IP',
+    query: sessionFilterSchema,
+    response: z.array(clientSessionSchema),
+  })
+  async list(@Query(new ZodValidationPipe(sessionFilterSchema)) filter: SessionFilter) {
     const { vpnIp, ...byOwner } = filter;
     if (vpnIp === undefined) return this.store.sessions.listActive(byOwner);
     const session = await this.store.sessions.findActiveByVpnIp(vpnIp);
@@ -45,7 +47,11 @@ export class SessionsController {
   }
 
   @Get(':id')
-  @ApiRoute({ summary: 'One session, active or closed', errors: { 404: 'no such session' } })
+  @ApiRoute({
+    summary: 'One session, active or closed',
+    response: clientSessionSchema,
+    errors: { 404: 'no such session' },
+  })
   async get(@Param('id', idParam) id: string) {
     const session = await this.store.sessions.get(id);
     if (!session) throw new ApiError('NOT_FOUND', `no session ${id}`);
@@ -55,7 +61,11 @@ export class SessionsController {
   /** Ends the session now: its rule goes (the gateway closes its connections from the feed). */
   @Post(':id/kick')
   @HttpCode(200)
-  @ApiRoute({ summary: 'End a session now', errors: { 404: 'no such session' } })
+  @ApiRoute({
+    summary: 'End a session now (a closed one is answered as it is)',
+    response: clientSessionSchema,
+    errors: { 404: 'no such session' },
+  })
   async kick(@Param('id', idParam) id: string) {
     const session = await this.get(id);
     if (session.state !== 'active') return session;

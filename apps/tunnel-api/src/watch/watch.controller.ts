@@ -83,6 +83,10 @@ export class WatchController implements BeforeApplicationShutdown {
   @ApiRoute({
     summary: 'NDJSON stream: snapshot, then changes, resumable by revision',
     query: watchQuerySchema,
+    response: {
+      mediaType: 'application/x-ndjson',
+      description: 'one JSON line each: snapshot, change or heartbeat (the watchLine schema)',
+    },
     errors: { 410: 'those changes were trimmed, or are of another epoch: take a snapshot' },
   })
   async watch(

@@ -6,6 +6,7 @@ import {
   protocolsSchema,
 } from '../models/account';
 import { boundedString, byteCountSchema, idSchema, usernameSchema } from '../models/primitives';
+import { publicAccountSchema } from './gateway.contract';
 
 const passwordSchema = boundedString(8, 1024);
 
@@ -51,3 +52,18 @@ export interface Page<T> {
   /** Pass back as `cursor` for the next page; absent on the last page. */
   nextCursor?: string;
 }
+
+/** GET /v1/accounts */
+export const accountPageSchema = z.object({
+  items: z.array(publicAccountSchema),
+  nextCursor: z.optional(z.string()),
+});
+
+/** GET /v1/accounts/:id/usage */
+export const accountUsageSchema = z.object({
+  usedBytes: byteCountSchema,
+  quotaBytes: z.nullable(byteCountSchema),
+  /** The account's OpenVPN sessions open now. */
+  activeSessions: z.int().check(z.minimum(0)),
+});
+export type AccountUsage = z.infer<typeof accountUsageSchema>;

@@ -187,6 +187,7 @@ export type ByteLeaseResponse = z.infer<typeof byteLeaseResponseSchema>;
 /** POST /v1/usage/leases/release — the holder gives what is left of its lease back. */
 export const byteLeaseReleaseSchema = z.strictObject({ accountId: idSchema, holder: idSchema });
 export type ByteLeaseRelease = z.infer<typeof byteLeaseReleaseSchema>;
+export const byteLeaseReleaseResponseSchema = z.object({ released: z.literal(true) });
 
 /**
  * POST /v1/connections/slots — the gateway `holder` sets how many of an account's connection
