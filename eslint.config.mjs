@@ -37,6 +37,7 @@ function depConstraints({ inTests }) {
       onlyDependOnLibsWithTags: ['scope:proxy-gateway', 'scope:shared'],
     },
     { sourceTag: 'scope:hook-cli', onlyDependOnLibsWithTags: ['scope:hook-cli', 'scope:shared'] },
+    { sourceTag: 'scope:operator-cli', onlyDependOnLibsWithTags: ['scope:shared'] },
     // Benchmarks, test harnesses and deployment checks may drive any lib (never an app).
     {
       sourceTag: 'scope:tools',

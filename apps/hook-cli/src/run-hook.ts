@@ -13,6 +13,7 @@ import {
   readWorkerInput,
   startDeferredWorker,
 } from './deferred/start-deferred-worker';
+import { PROCESS_REQUEST_ID } from './api/request-id';
 import { OutageMarker } from './api/outage-marker';
 import { writeHookLog } from './hook-log';
 
@@ -64,7 +65,12 @@ export async function runHook(argv: readonly string[], env: NodeJS.ProcessEnv): 
       : undefined;
     ctx = {
       config,
-      api: { baseUrl: config.apiUrl, token, timeoutMs: config.timeoutMs },
+      api: {
+        baseUrl: config.apiUrl,
+        token,
+        timeoutMs: config.timeoutMs,
+        requestId: PROCESS_REQUEST_ID,
+      },
       outage: new OutageMarker(config.stateDir),
       env: env as Env,
       fileArgument: args.positional[0],

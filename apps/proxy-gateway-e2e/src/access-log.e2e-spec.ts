@@ -8,7 +8,7 @@ import { GatewayInstance } from './support/gateway-instance';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 jest.setTimeout(30_000);
 

@@ -2,7 +2,7 @@ import { freePort, waitFor } from '@tunnelgate/netns-testing';
 import { ConfigError } from '@tunnelgate/config';
 import { parseGatewayConfig } from '../../proxy-gateway/src/config/gateway.config';
 import { GatewayInstance } from './support/gateway-instance';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 describe('proxy-gateway config', () => {
   it('has defaults and names every bad variable', () => {

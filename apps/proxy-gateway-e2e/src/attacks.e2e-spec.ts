@@ -16,7 +16,7 @@ import {
 } from './support/raw-clients';
 import { Socks5UdpClient } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 // The attacks of issue 25 that a customer or a phone can make through the gateway, each on real
 // sockets: tunnel-api (a real process), the relay gateway, an honest phone (a gateway in device

@@ -7,7 +7,7 @@ import { simulatedPhone } from './support/simulated-phone';
 import { connectTunnel, readBytes, socks5Connect, ipv4Address } from './support/raw-clients';
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 jest.setTimeout(240_000);
 

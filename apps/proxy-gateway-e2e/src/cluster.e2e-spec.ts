@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connected, connectTunnel, readBytes } from './support/raw-clients';
-import { ROOT } from './support/tunnel-api-process';
+import { ROOT } from '@tunnelgate/app-testing';
 
 const TUNNELS = 16;
 

@@ -25,7 +25,7 @@ async function keptAliveGet(socket: Socket, url: string): Promise<string> {
   });
   return text;
 }
-import { ROOT } from './support/tunnel-api-process';
+import { ROOT } from '@tunnelgate/app-testing';
 
 /**
  * SIGTERM on a gateway with a live tunnel and kept-alive HTTP clients: it stops accepting at

@@ -12,7 +12,7 @@ import {
 import { realClientHello } from '@tunnelgate/proxy-protocols/testing';
 import { seededRandom } from '@tunnelgate/sessions/testing';
 import { GatewayInstance } from './support/gateway-instance';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 jest.setTimeout(120_000);
 

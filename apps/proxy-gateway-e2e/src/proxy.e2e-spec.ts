@@ -23,7 +23,7 @@ import {
 import { Socks5UdpClient, udpEcho } from './support/socks5-udp-client';
 import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 // The lab: origin servers on 127.0.0.1; a device (a gateway in device mode) on 127.0.0.2; the
 // relay's tunnel-api (a real process) and gateway; tinyproxy on 127.0.0.3 as a foreign phone.

@@ -4,7 +4,7 @@ import { curl } from './support/curl';
 import { GatewayInstance } from './support/gateway-instance';
 import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 // tunnel-api on a real redis-server without persistence, a phone (a gateway in device mode)
 // and the relay's gateway: Redis restarts empty and is written past the gateway's revision.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeAsRoot, jsonCurlArgs, Netns, waitFor } from '@tunnelgate/netns-testing';
 import { selfSigned } from '@tunnelgate/netns-testing';
-import { ROOT } from './support/tunnel-api-process';
+import { ROOT } from '@tunnelgate/app-testing';
 
 jest.setTimeout(60_000);
 

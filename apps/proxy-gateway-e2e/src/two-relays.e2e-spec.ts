@@ -5,7 +5,7 @@ import { closed, connectTunnel } from './support/raw-clients';
 import { curl } from './support/curl';
 import { registerSimulatedPhone, simulatedPhone } from './support/simulated-phone';
 import { Targets } from './support/targets';
-import { TunnelApiProcess } from './support/tunnel-api-process';
+import { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 // Two relays (tunnel-api + gateway each) sharing one real redis-server, one phone (a gateway in
 // device mode): an account's quota and connection limit hold across both (issue 19).

@@ -19,7 +19,7 @@ import {
   type ListenerName,
 } from './config/gateway.config';
 import { ConnectionRegistry } from './connections/connection-registry';
-import { ApiClient } from './control/api-client';
+import { TunnelApiClient } from '@tunnelgate/api-client';
 import { RelayDirectory } from './control/relay-directory';
 import { ByteAllowance } from './control/byte-allowance';
 import { ConnectionSlots } from './control/connection-slots';
@@ -76,7 +76,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly addresses = new Map<ListenerName, AddressInfo>();
   private transparent: TransparentListener | undefined;
   private httpProxy: HttpProxyListener | undefined;
-  private api: ApiClient | undefined;
+  private api: TunnelApiClient | undefined;
   private readonly accessLog: AccessLog;
 
   constructor(
@@ -95,7 +95,12 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     const log = (entry: Record<string, unknown>) => this.write(entry);
     if (config.mode === 'relay') {
       const token = readSecretFile('proxy-gateway', 'TUNNELGATE_API_TOKEN_FILE', config.tokenFile);
-      this.api = new ApiClient(config.apiUrl, token, config.timeouts.connectMs);
+      this.api = new TunnelApiClient({
+        baseUrl: config.apiUrl,
+        token,
+        timeoutMs: config.timeouts.connectMs,
+        keepAlive: true,
+      });
       const directory = new RelayDirectory(this.api, log);
       directory.on('recordSkipped', (kind) =>
         metrics.errors.inc({ kind: `watch_bad_${kind}_record` }),

@@ -1,6 +1,6 @@
 import { statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiOutcome } from './api-client';
+import type { ApiOutcome } from '@tunnelgate/api-client';
 
 const FILE_NAME = 'tunnelgate-api-unreachable';
 

@@ -1,4 +1,4 @@
-import type { ApiOutcome } from './api-client';
+import type { ApiOutcome } from '@tunnelgate/api-client';
 
 export interface AttemptPolicy {
   attempts: number;

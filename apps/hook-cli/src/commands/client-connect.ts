@@ -3,7 +3,7 @@ import {
   openvpnConnectResponseSchema,
   type OpenvpnConnectResponse,
 } from '@tunnelgate/sessions';
-import type { ApiOutcome } from '../api/api-client';
+import type { ApiOutcome } from '@tunnelgate/api-client';
 import { withAttempts } from '../api/with-attempts';
 import { writeHookLog } from '../hook-log';
 import { writeHookFile } from '../openvpn/hook-files';

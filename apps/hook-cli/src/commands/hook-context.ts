@@ -1,5 +1,5 @@
 import type { Env } from '@tunnelgate/config';
-import { postJson, type ApiOutcome, type ApiTarget } from '../api/api-client';
+import { postJson, type ApiOutcome, type ApiTarget } from '@tunnelgate/api-client';
 import type { OutageMarker } from '../api/outage-marker';
 import type { HookConfig } from '../config/hook.config';
 

@@ -17,10 +17,10 @@ import {
 } from '@tunnelgate/openvpn-management';
 import * as ipaddr from 'ipaddr.js';
 import * as z from 'zod/mini';
-import { getJson, postJson, type ApiOutcome, type ApiTarget } from '../api/api-client';
+import { getJson, postJson, type ApiOutcome, type ApiTarget } from '@tunnelgate/api-client';
 import { withAttempts } from '../api/with-attempts';
 import type { ManageConfig } from './manage-config';
-import { clientEventRequestId } from '../api/request-id';
+import { clientEventRequestId, PROCESS_REQUEST_ID } from '../api/request-id';
 
 type AuthRequest = Extract<ManagementEvent, { kind: 'client-auth-request' }>;
 type Disconnect = Extract<ManagementEvent, { kind: 'client-disconnect' }>;
@@ -79,7 +79,12 @@ export class ClientManager {
     private readonly send: (command: string) => boolean,
     private readonly log: ManagerLog,
   ) {
-    this.target = { baseUrl: config.apiUrl, token, timeoutMs: config.timeoutMs };
+    this.target = {
+      baseUrl: config.apiUrl,
+      token,
+      timeoutMs: config.timeoutMs,
+      requestId: PROCESS_REQUEST_ID,
+    };
   }
 
   /** OpenVPN restarted or the socket dropped: the cids it gave are meaningless from now on. */

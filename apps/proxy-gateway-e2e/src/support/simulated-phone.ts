@@ -1,5 +1,5 @@
 import { GatewayInstance } from './gateway-instance';
-import type { TunnelApiProcess } from './tunnel-api-process';
+import type { TunnelApiProcess } from '@tunnelgate/app-testing';
 
 /** The lab's phone: a gateway in device mode on 127.0.0.2, reaching origins on 127.0.0.1. */
 export function simulatedPhone(env: Record<string, string> = {}): GatewayInstance {

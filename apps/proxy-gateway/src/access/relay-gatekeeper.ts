@@ -16,7 +16,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { GatewayConfig, ListenerName } from '../config/gateway.config';
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import type { Tunnel } from '../connections/tunnel';
-import { ApiRefusal, type ApiClient } from '../control/api-client';
+import { ApiRefusal, type TunnelApiClient } from '@tunnelgate/api-client';
 import type { ByteAllowance } from '../control/byte-allowance';
 import type { ConnectionSlots } from '../control/connection-slots';
 import type { RelayDirectory } from '../control/relay-directory';
@@ -109,7 +109,7 @@ export class RelayGatekeeper implements Gatekeeper {
 
   constructor(
     private readonly directory: RelayDirectory,
-    private readonly api: ApiClient,
+    private readonly api: TunnelApiClient,
     private readonly registry: ConnectionRegistry,
     private readonly meter: UsageMeter,
     private readonly allowance: ByteAllowance,

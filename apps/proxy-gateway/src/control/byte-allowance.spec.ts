@@ -1,5 +1,5 @@
 import type { ByteLeaseRequest, ByteLeaseResponse } from '@tunnelgate/sessions';
-import { ApiRefusal } from './api-client';
+import { ApiRefusal } from '@tunnelgate/api-client';
 import { ByteAllowance } from './byte-allowance';
 
 /** A store's lease arithmetic for one account, in memory: the contract is tested on real stores. */

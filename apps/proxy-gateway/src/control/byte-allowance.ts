@@ -1,5 +1,5 @@
 import type { ByteLeaseResponse } from '@tunnelgate/sessions';
-import { ApiRefusal, type ApiClient } from './api-client';
+import { ApiRefusal, type TunnelApiClient } from '@tunnelgate/api-client';
 
 /** The bytes a tunnel may relay for its account, taken chunk by chunk (issue 19). */
 export interface ByteBudget {
@@ -116,7 +116,7 @@ export class ByteAllowance {
   private readonly accounts = new Map<string, AccountAllowance>();
 
   constructor(
-    private readonly api: Pick<ApiClient, 'leaseBytes' | 'releaseLease'>,
+    private readonly api: Pick<TunnelApiClient, 'leaseBytes' | 'releaseLease'>,
     readonly options: ByteAllowanceOptions,
     /** Sends the bytes relayed and not yet reported (the usage meter's flush). */
     private readonly reportUsage: () => Promise<void>,

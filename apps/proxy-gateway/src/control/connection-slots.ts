@@ -1,4 +1,4 @@
-import type { ApiClient } from './api-client';
+import type { TunnelApiClient } from '@tunnelgate/api-client';
 
 /** Slots are held again this often (tunnel-api's slot TTL is at least three times this). */
 const RENEW_MS = 5000;
@@ -28,7 +28,7 @@ export class ConnectionSlots {
   private readonly renewer: NodeJS.Timeout;
 
   constructor(
-    private readonly api: Pick<ApiClient, 'holdSlots'>,
+    private readonly api: Pick<TunnelApiClient, 'holdSlots'>,
     private readonly holder: string,
     /** The account's connections on this gateway, and its OpenVPN sessions (on every relay). */
     private readonly inUse: (accountId: string) => { here: number; openvpn: number },

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import {
-  API_ROUTES,
   WATCH_RECORD_SCHEMAS,
   watchEnvelopeSchema,
   type ClientSession,
@@ -10,7 +9,7 @@ import {
   type WatchEnvelope,
   type WatchKind,
 } from '@tunnelgate/sessions';
-import { ApiRefusal, type ApiClient } from './api-client';
+import { ApiRefusal, type TunnelApiClient } from '@tunnelgate/api-client';
 
 export type { PublicAccount };
 
@@ -63,7 +62,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
   private onFirstSnapshot: () => void = () => undefined;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: TunnelApiClient,
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {
     super();
@@ -155,7 +154,7 @@ export class RelayDirectory extends EventEmitter<DirectoryEvents> {
     const query = this.resumeQuery();
     let stream: Readable;
     try {
-      stream = await this.api.openStream(`${API_ROUTES.watch}${query}`);
+      stream = await this.api.openWatch(query);
     } catch (error) {
       if (error instanceof ApiRefusal && error.status === 410) this.revision = undefined;
       return this.reconnect(attempt, (error as Error).message);

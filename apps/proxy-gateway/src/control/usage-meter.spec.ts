@@ -4,7 +4,7 @@ import type { UsageReportRequest, UsageReportResponse } from '@tunnelgate/sessio
 import { ConnectionRegistry } from '../connections/connection-registry';
 import { ClientTunnel } from '../connections/tunnel';
 import { gatewayMetrics } from '../metrics/gateway-metrics';
-import { ApiRefusal } from './api-client';
+import { ApiRefusal } from '@tunnelgate/api-client';
 import { UsageMeter } from './usage-meter';
 
 /**

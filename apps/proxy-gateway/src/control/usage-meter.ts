@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { UsageReportRequest } from '@tunnelgate/sessions';
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import type { Tunnel } from '../connections/tunnel';
-import { ApiRefusal, type ApiClient } from './api-client';
+import { ApiRefusal, type TunnelApiClient } from '@tunnelgate/api-client';
 import type { RelayDirectory } from './relay-directory';
 
 /** How often live tunnels are sampled, so that a busy account's bytes go out by their count. */
@@ -38,7 +38,7 @@ export class UsageMeter {
   private lastFlush = Date.now();
 
   constructor(
-    private readonly api: Pick<ApiClient, 'reportUsage'>,
+    private readonly api: Pick<TunnelApiClient, 'reportUsage'>,
     private readonly directory: Pick<RelayDirectory, 'setUsedBytes'>,
     private readonly registry: ConnectionRegistry,
     private readonly options: UsageMeterOptions,

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TunnelApiClient } from '@tunnelgate/api-client';
 import { freePort, waitFor } from '@tunnelgate/netns-testing';
 
-export const ROOT = join(__dirname, '../../../..');
+/** The workspace, where the built apps are (dist/). */
+export const ROOT = join(__dirname, '../../..');
 
 /** The real tunnel-api (the built app), on SQLite in a temporary directory, firewall off. */
 export class TunnelApiProcess {
@@ -39,6 +41,15 @@ export class TunnelApiProcess {
     this.child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     await waitFor(async () => (await fetch(`${this.url}/readyz`)).ok, 'tunnel-api');
     return this;
+  }
+
+  /** The typed client, with the operators' token or the one in `tokenFile`. */
+  client(tokenFile?: string): TunnelApiClient {
+    return new TunnelApiClient({
+      baseUrl: this.url,
+      token: tokenFile ? readFileSync(tokenFile, 'utf8').trim() : this.token,
+      timeoutMs: 5000,
+    });
   }
 
   async call(

@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'operator-cli',
+  preset: '../../jest.preset.js',
+};

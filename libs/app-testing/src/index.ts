@@ -1,0 +1,1 @@
+export { ROOT, TunnelApiProcess } from './tunnel-api-process';
