@@ -6,8 +6,8 @@
 #   tools/system-deps/install.sh --bench    the tests' packages and the benchmark's peer proxies
 set -euo pipefail
 
-RELAY_PACKAGES=(iptables ipset nftables iproute2 openvpn)
-TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinyproxy curl openssl)
+RELAY_PACKAGES=(iptables ipset nftables iproute2 openvpn openssl)
+TEST_PACKAGES=("${RELAY_PACKAGES[@]}" redis-server conntrack iputils-ping tinyproxy curl)
 
 packages=("${TEST_PACKAGES[@]}")
 [ "${1:-}" = "--relay" ] && packages=("${RELAY_PACKAGES[@]}")

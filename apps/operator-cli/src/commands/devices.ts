@@ -79,6 +79,12 @@ export const deviceCommands: readonly Command[] = [
     run: async ({ api, arg }) => showDevice(await api.getDevice(arg('id'))),
   },
   {
+    name: 'devices online',
+    summary: 'Report a device alive now, as its own heartbeat does',
+    args: ['id'],
+    run: async ({ api, arg }) => showDevice(await api.reportDevice(arg('id'), 'heartbeat')),
+  },
+  {
     name: 'devices offline',
     summary: 'Mark a device offline now (its customers are refused until it reports in)',
     args: ['id'],
