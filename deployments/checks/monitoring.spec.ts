@@ -1,7 +1,7 @@
-import { describeAsRoot, Netns, waitFor } from '@tunnelgate/netns-testing';
+import { ScrapedRelay } from '@tunnelgate/app-testing';
+import { describeAsRoot } from '@tunnelgate/netns-testing';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT, type K8sObject } from './render-overlay';
@@ -18,17 +18,6 @@ interface AlertRule {
   annotations?: { summary?: string };
 }
 
-/** The metric names a /metrics page exports (a histogram's series too), from its TYPE lines. */
-function exported(page: string): Set<string> {
-  const names = new Set<string>();
-  for (const [, name, type] of page.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-    names.add(name as string);
-    if (type === 'histogram')
-      for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
-  }
-  return names;
-}
-
 const referenced = (expr: string) =>
   [...expr.matchAll(/\btunnelgate_[a-z0-9_]+/g)].map((m) => m[0]);
 
@@ -39,56 +28,15 @@ const referenced = (expr: string) =>
  * alert names must be among theirs.
  */
 describeAsRoot('deployments/k8s/monitoring', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'monitoring-check-'));
-  let ns: Netns;
+  let relay: ScrapedRelay | undefined;
   let metrics: Set<string>;
-  /** A page from inside the namespace (the apps listen on its loopback). */
-  const page = (url: string): string =>
-    ns.exec(process.execPath, [
-      '-e',
-      `fetch(${JSON.stringify(url)}).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())), () => process.stdout.write('0\\n'))`,
-    ]);
-  const ok = (url: string) => page(url).startsWith('200\n');
-  const start = (main: string, env: Record<string, string>) =>
-    ns.spawn(process.execPath, [join(ROOT, 'dist/apps', main, 'main.js')], {
-      PATH: process.env['PATH'],
-      TUNNELGATE_LOG_LEVEL: 'error',
-      ...env,
-    });
 
   beforeAll(async () => {
-    ns = new Netns();
-    writeFileSync(join(dir, 'api-token'), 'monitoring-check-operator-token-0123456789', {
-      mode: 0o600,
-    });
-    start('tunnel-api', {
-      TUNNELGATE_STORE: `sqlite:${join(dir, 'store.db')}`,
-      TUNNELGATE_API_TOKEN_FILE: join(dir, 'api-token'),
-      TUNNELGATE_FIREWALL: 'iptables',
-    });
-    await waitFor(async () => ok('http://127.0.0.1:8081/readyz'), 'tunnel-api');
-    start('proxy-gateway', {
-      TUNNELGATE_API_TOKEN_FILE: join(dir, 'gateway-token'),
-      TUNNELGATE_GATEWAY_WORKERS: '2',
-      TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: 'off',
-      TUNNELGATE_GATEWAY_ACCESS_LOG: 'off',
-    });
-    await waitFor(
-      async () =>
-        /tunnelgate_gateway_workers\{[^}]*\} 2/.test(page('http://127.0.0.1:9091/metrics')),
-      'both gateway workers',
-    );
-    metrics = new Set(
-      ['http://127.0.0.1:8081/metrics', 'http://127.0.0.1:9091/metrics'].flatMap((url) => [
-        ...exported(page(url)),
-      ]),
-    );
+    relay = await new ScrapedRelay().start();
+    metrics = relay.metricNames();
   }, 60_000);
 
-  afterAll(() => {
-    ns?.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => relay?.remove());
 
   const dashboard = JSON.parse(
     readFileSync(join(MONITORING, 'tunnelgate-dashboard.json'), 'utf8'),

@@ -20,7 +20,11 @@ export type CliConfig = z.output<typeof schema>;
 
 /** The variables the CLI reads (`tunnelgate env`). */
 export function cliEnvVariables() {
-  return describeEnv(schema);
+  return describeEnv(schema, {
+    TUNNELGATE_API_URL: "tunnel-api's base URL (`--api-url`).",
+    TUNNELGATE_API_TOKEN_FILE: "The operators' token (`--token-file`).",
+    TUNNELGATE_CLI_TIMEOUT_MS: 'Deadline of one call to tunnel-api.',
+  });
 }
 
 /** Flags win over the environment, as with the hooks. */

@@ -111,8 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (argv[0] === 'env') {
-    for (const v of cliEnvVariables())
-      print(io.stdout, `${v.name}${v.default === undefined ? '' : `=${v.default}`}`);
+    print(io.stdout, JSON.stringify(cliEnvVariables(), null, 2));
     return 0;
   }
   const found = findCommand(argv);

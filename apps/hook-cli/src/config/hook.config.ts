@@ -36,7 +36,17 @@ const schema = z.pipe(
 
 /** The variables the hooks read (`hook-cli env`). */
 export function hookEnvVariables() {
-  return describeEnv(schema);
+  return describeEnv(schema, {
+    TUNNELGATE_API_URL: "tunnel-api's base URL.",
+    TUNNELGATE_API_TOKEN_FILE: "The token the hooks present: the hooks' (mode 600 or 640).",
+    TUNNELGATE_HOOK_ATTEMPTS: 'Attempts of a connect or auth call before the client is refused.',
+    TUNNELGATE_HOOK_RETRY_DELAY_MS: 'Pause between attempts.',
+    TUNNELGATE_HOOK_TIMEOUT_MS: 'Deadline of one attempt, the whole exchange.',
+    TUNNELGATE_HOOK_DEFERRED:
+      '`auto` (defer auth and connect when OpenVPN offers it), `on`, or `off` (synchronous).',
+    TUNNELGATE_HOOK_STATE_DIR:
+      'Where hook runs leave what the next one should know (an outage seen); unset: nothing is kept.',
+  });
 }
 
 export type HookConfig = z.output<typeof schema>;

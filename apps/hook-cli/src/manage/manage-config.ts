@@ -34,7 +34,19 @@ const schema = z.pipe(
 export type ManageConfig = z.output<typeof schema>;
 
 export function manageEnvVariables() {
-  return describeEnv(schema);
+  return describeEnv(schema, {
+    TUNNELGATE_API_URL: "tunnel-api's base URL.",
+    TUNNELGATE_API_TOKEN_FILE: "The token the manager presents: the hooks'.",
+    TUNNELGATE_OPENVPN_MANAGEMENT_SOCKET: "The OpenVPN instance's management socket (unix).",
+    TUNNELGATE_OPENVPN_SUBNET: "That instance's customer subnet, where tunnel-api chooses addresses.",
+    TUNNELGATE_HOOK_ATTEMPTS: 'Attempts of an admit call before the client is denied.',
+    TUNNELGATE_HOOK_RETRY_DELAY_MS: 'Pause between attempts.',
+    TUNNELGATE_HOOK_TIMEOUT_MS: 'Deadline of one attempt; past it, tunnel-api stores nothing.',
+    TUNNELGATE_MANAGE_RECONNECT_MS: 'Wait before attaching again after OpenVPN closed the socket.',
+    TUNNELGATE_OPENVPN_RECONCILE_MS:
+      "How often OpenVPN's client list and tunnel-api's sessions are compared (a kicked client is disconnected).",
+    TUNNELGATE_HOOK_STATE_DIR: 'Unused by the manager; accepted so one environment serves both.',
+  });
 }
 
 export function parseManageConfig(env: Env): ManageConfig {

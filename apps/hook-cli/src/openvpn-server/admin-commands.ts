@@ -7,14 +7,18 @@ import {
 } from '@tunnelgate/config';
 import { hookEnvVariables } from '../config/hook.config';
 import { manageEnvVariables } from '../manage/manage-config';
-import { renderServerConfig, serverConfigSchema } from './server-config';
+import {
+  renderServerConfig,
+  SERVER_CONFIG_DESCRIPTIONS,
+  serverConfigSchema,
+} from './server-config';
 
 /** Every variable the openvpn image's containers may set: the hooks', server-config's, manage's. */
 function envVariables(): EnvVariable[] {
   const byName = new Map<string, EnvVariable>();
   const variables = [
     ...hookEnvVariables(),
-    ...describeEnv(serverConfigSchema),
+    ...describeEnv(serverConfigSchema, SERVER_CONFIG_DESCRIPTIONS),
     // `manage-env` lists these with what they require.
     ...manageEnvVariables().map((variable) => ({ ...variable, required: false })),
   ];

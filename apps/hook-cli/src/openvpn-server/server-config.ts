@@ -6,6 +6,7 @@ import {
   renderTemplate,
   urlField,
   type Env,
+  type EnvDescriptions,
 } from '@tunnelgate/config';
 import * as ipaddr from 'ipaddr.js';
 import * as z from 'zod/mini';
@@ -46,6 +47,26 @@ export const serverConfigSchema = z.object({
   // OpenVPN's own list; `script` is kept for small setups without a manager process.
   TUNNELGATE_OPENVPN_CONTROL: enumField(['script', 'management'] as const, 'management'),
 });
+
+/** What each server-config variable sets (`hook-cli env`, docs/configuration.md). */
+export const SERVER_CONFIG_DESCRIPTIONS: EnvDescriptions<typeof serverConfigSchema> = {
+  TUNNELGATE_OPENVPN_TEMPLATE: 'The server config template `hook-cli server-config` renders.',
+  TUNNELGATE_OPENVPN_PORT: 'The port OpenVPN listens on.',
+  TUNNELGATE_OPENVPN_PROTO: '`udp`, or `tcp` (e.g. 443, for carriers that block UDP).',
+  TUNNELGATE_OPENVPN_DEV: 'Its tun device (one per instance on a node).',
+  TUNNELGATE_OPENVPN_SUBNET: "The instance's customer subnet (inside TUNNELGATE_CUSTOMER_SUBNET).",
+  TUNNELGATE_OPENVPN_CA_FILE: 'The CA certificate (tools/relay/openvpn-pki.sh makes one).',
+  TUNNELGATE_OPENVPN_CERT_FILE: "The server's certificate.",
+  TUNNELGATE_OPENVPN_KEY_FILE: "The server's key.",
+  TUNNELGATE_API_URL: "tunnel-api's base URL, for the hooks (script mode).",
+  TUNNELGATE_API_TOKEN_FILE: "The hooks' token file, for the hooks (script mode).",
+  TUNNELGATE_OPENVPN_TMP_DIR: "OpenVPN's tmp-dir (via-file credentials, deferred-status files): tmpfs.",
+  TUNNELGATE_OPENVPN_USER: 'The user OpenVPN drops to after start.',
+  TUNNELGATE_OPENVPN_GROUP: 'The group OpenVPN drops to after start.',
+  TUNNELGATE_OPENVPN_RUN_DIR: 'Where the management socket and the status file go.',
+  TUNNELGATE_OPENVPN_CONTROL:
+    'Who admits clients: `management` (`hook-cli manage`, no process per client) or `script` (hook-cli as the three scripts).',
+};
 
 /** The lines that decide who admits clients: the scripts, or the manager on the socket. */
 function clientControl(

@@ -11,6 +11,7 @@ import {
   parseEnv,
   urlField,
   type Env,
+  type EnvDescriptions,
 } from '@tunnelgate/config';
 import { availableParallelism, hostname } from 'node:os';
 import { idSchema } from '@tunnelgate/sessions';
@@ -64,7 +65,7 @@ const schema = z.pipe(
     // While tunnel-api cannot be reached, a password verified within this long still logs in
     // (fail-static); 0 refuses every login that needs tunnel-api.
     TUNNELGATE_GATEWAY_AUTH_STALE_MS: intField(15 * 60_000, 0, 24 * 3_600_000),
-    TUNNELGATE_GATEWAY_ID: z._default(idSchema, defaultGatewayId()),
+    TUNNELGATE_GATEWAY_ID: z.optional(idSchema),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: intField(5000, 100, 600_000),
     TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES: intField(4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: intField(30, 1, 100_000),
@@ -121,7 +122,7 @@ const schema = z.pipe(
     authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
     authStaleMs: env.TUNNELGATE_GATEWAY_AUTH_STALE_MS,
     usage: {
-      reporter: env.TUNNELGATE_GATEWAY_ID,
+      reporter: env.TUNNELGATE_GATEWAY_ID ?? defaultGatewayId(),
       flushMs: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_MS,
       flushBytes: env.TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES,
     },
@@ -140,9 +141,55 @@ const schema = z.pipe(
   })),
 );
 
+const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
+  TUNNELGATE_GATEWAY_MODE:
+    '`relay` (accounts from tunnel-api, out through devices) or `device` (a simulated phone: no accounts, direct egress).',
+  TUNNELGATE_API_URL: "tunnel-api's base URL.",
+  TUNNELGATE_API_TOKEN_FILE: "The token it presents: the gateways' (relay mode).",
+  TUNNELGATE_GATEWAY_ADMIN_LISTEN: '`/healthz`, `/readyz` and `/metrics` (host:port).',
+  TUNNELGATE_GATEWAY_HTTP_LISTEN: 'The HTTP proxy (host:port, or `off`).',
+  TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'The SOCKS5 proxy (host:port, or `off`).',
+  TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN:
+    "Where OpenVPN customers' REDIRECTed TCP arrives (relay mode; host:port, or `off`).",
+  TUNNELGATE_GATEWAY_DEVICE_PROXY: "How to reach a phone: its HTTP proxy (CONNECT) or `socks5`.",
+  TUNNELGATE_GATEWAY_DIRECT_ALLOW:
+    'CIDRs device mode may reach although private, loopback or link-local (comma-separated).',
+  TUNNELGATE_GATEWAY_UDP_PORTS:
+    'Ports of SOCKS5 UDP associations: `ephemeral`, or `from-to` for a firewall or NetworkPolicy to admit.',
+  TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: 'Upstream connect plus the proxy handshake.',
+  TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: "A client's whole negotiation (a deadline, not an idle timer).",
+  TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: 'A tunnel with no bytes either way this long is closed.',
+  TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: 'The longest wait for a transparent client\'s TLS SNI or HTTP Host.',
+  TUNNELGATE_GATEWAY_PEEK_SILENT_MS:
+    'A transparent client silent this long waits for the server: connect by address at once.',
+  TUNNELGATE_GATEWAY_PIPELINE:
+    "`on`: the client's first bytes go with the request to the device, SOCKS5 customers get success before the device answers; `off`: wait for the device.",
+  TUNNELGATE_GATEWAY_POOL_MIN: 'Warm connections kept to each device in demand: the floor.',
+  TUNNELGATE_GATEWAY_POOL_MAX: 'Warm connections per device: the ceiling (`0` turns the pool off).',
+  TUNNELGATE_GATEWAY_POOL_IDLE_MS:
+    "A warm connection unused this long closes: keep it under the phone proxy's wait for a request.",
+  TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: 'On SIGTERM, how long live tunnels may finish before they are closed.',
+  TUNNELGATE_GATEWAY_WORKERS:
+    'Processes accepting on the same ports; `0`: one per CPU the process may use.',
+  TUNNELGATE_GATEWAY_AUTH_CACHE_MS: 'How long a verified password is trusted without asking tunnel-api.',
+  TUNNELGATE_GATEWAY_AUTH_STALE_MS:
+    'While tunnel-api is unreachable, passwords verified within this long still log in (`0`: refuse).',
+  TUNNELGATE_GATEWAY_ID: 'Its name on usage reports and in the store; unset: the host name (a pod: its name).',
+  TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: 'Period of usage reports.',
+  TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES:
+    'A report as soon as one account has this many bytes unreported (bounds what a crash loses).',
+  TUNNELGATE_GATEWAY_AUTH_FAILURES_PER_MINUTE: 'Failed logins a minute from one source address.',
+  TUNNELGATE_GATEWAY_LEASE_MIN_BYTES: 'The first and least byte lease of an account with a quota.',
+  TUNNELGATE_GATEWAY_LEASE_MAX_BYTES:
+    'The largest byte lease: what this gateway may hold back from other relays while idle.',
+  TUNNELGATE_GATEWAY_ACCESS_LOG:
+    'One JSON line per tunnel or forwarded request: a file (appended), `/dev/stdout`, `/dev/stderr`, or `off`.',
+  TUNNELGATE_LOG_LEVEL: '`error`, `warn`, `info` or `debug`.',
+};
+
 /** The variables proxy-gateway reads (`main.js env`). */
 export function gatewayEnvVariables() {
-  return describeEnv(schema);
+  return describeEnv(schema, DESCRIPTIONS);
 }
 
 export type GatewayConfig = z.output<typeof schema>;

@@ -9,6 +9,7 @@ import {
   portListField,
   type Env,
   describeEnv,
+  type EnvDescriptions,
 } from '@tunnelgate/config';
 import type { FirewallSettings } from '@tunnelgate/firewall';
 import * as z from 'zod/mini';
@@ -157,9 +158,57 @@ const schema = z.pipe(
   })),
 );
 
+const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
+  TUNNELGATE_API_LISTEN: 'Where the internal API listens (host:port).',
+  TUNNELGATE_API_REQUEST_TIMEOUT_MS: 'Time a client has to send a whole request, head and body.',
+  TUNNELGATE_STORE: '`sqlite:<path>` or `redis://host:port/db` (`rediss://` for TLS).',
+  TUNNELGATE_API_TOKEN_FILE:
+    "The operators' token (every route); generated, mode 600, when missing. Two lines during a rotation: new, then old.",
+  TUNNELGATE_GATEWAY_TOKEN_FILE:
+    "The gateways' token (watch, password checks, usage); default: `gateway-token` beside the operators' token.",
+  TUNNELGATE_HOOK_TOKEN_FILE:
+    "The OpenVPN hooks' token (the OpenVPN routes); default: `hook-token` beside the operators' token.",
+  TUNNELGATE_DEVICE_OFFLINE_AFTER_MS:
+    'A device silent (no heartbeat) this long goes offline: its DNAT rules go, its customers are refused.',
+  TUNNELGATE_SESSION_RETENTION_MS:
+    'Closed sessions older than this are pruned (at start, then every half of it, at most hourly).',
+  TUNNELGATE_WATCH_BUFFER_BYTES:
+    'What one watch client (a gateway) may have queued beyond its snapshot before it is dropped.',
+  TUNNELGATE_FIREWALL:
+    '`auto` (iptables when root and usable, else off with a loud warning), `iptables`, or `off`.',
+  TUNNELGATE_FIREWALL_RESYNC_MS: 'Period of the full read-compare-repair of the rules.',
+  TUNNELGATE_FIREWALL_CHECK_MS:
+    "How often the canary looks for tunnelgate's jumps and barrier: a flush is repaired within about this long.",
+  TUNNELGATE_FIREWALL_MIN_SYNC_MS:
+    'Least time between two rewrites of the rules (device changes); connects and disconnects never wait for it.',
+  TUNNELGATE_BYTE_LEASE_TTL_MS:
+    "How long a gateway's byte lease lasts unless renewed: a dead gateway's unspent bytes return after it.",
+  TUNNELGATE_CONNECTION_SLOT_TTL_MS:
+    "How long a gateway's connection slots last unless held again: a dead gateway's free themselves after it.",
+  TUNNELGATE_CUSTOMER_SUBNET: "OpenVPN customers' address pool (the REDIRECT and barrier rules cover it).",
+  TUNNELGATE_CUSTOMER_INTERFACE: "The customers' tun device (`tun+` for any).",
+  TUNNELGATE_DEVICE_SUBNET: "The phones' VPN subnet.",
+  TUNNELGATE_TRANSPARENT_PORT: "The gateway's transparent listener, where customers' TCP is REDIRECTed.",
+  TUNNELGATE_RESERVED_PORTS:
+    "The relay's own ports, which no device's basePort range may meet (the OpenVPN, API and transparent ports are added).",
+  TUNNELGATE_CUSTOMER_DNS:
+    "`reject` customers' DNS to anything but the tunnel, or `redirect:<port>` it to the relay's resolver.",
+  TUNNELGATE_OPENVPN_REMOTE: 'The host customers connect to, written into profiles (unset: no profiles).',
+  TUNNELGATE_OPENVPN_PORT: "The OpenVPN server's port, for profiles.",
+  TUNNELGATE_OPENVPN_PROTO: "The OpenVPN server's protocol (`udp` or `tcp`), for profiles.",
+  TUNNELGATE_OPENVPN_CA_FILE: "The OpenVPN server's CA certificate, inlined in profiles.",
+  TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: 'The client profile template.',
+  TUNNELGATE_LOGIN_FAILURES_PER_IP:
+    'Failed logins a minute from one source address, across relays sharing the store.',
+  TUNNELGATE_LOGIN_FAILURES_PER_USER: 'Failed logins a minute for one username, across relays.',
+  TUNNELGATE_AUTH_CONCURRENCY: 'Password hashes computed at once (each holds ~19 MiB and a thread).',
+  TUNNELGATE_AUTH_QUEUE: 'Logins that may wait for a hash; beyond, 503 `AUTH_BUSY`.',
+  TUNNELGATE_LOG_LEVEL: '`error`, `warn`, `info` or `debug`.',
+};
+
 /** The variables tunnel-api reads (`main.js env`). */
 export function tunnelApiEnvVariables() {
-  return describeEnv(schema);
+  return describeEnv(schema, DESCRIPTIONS);
 }
 
 export type TunnelApiConfig = z.output<typeof schema>;

@@ -13,11 +13,17 @@ describe('describeEnv', () => {
       }),
       z.transform((env) => env.TUNNELGATE_COUNT),
     );
-    expect(describeEnv(schema)).toEqual([
-      { name: 'TUNNELGATE_LISTEN', required: false, default: '127.0.0.1:1' },
-      { name: 'TUNNELGATE_COUNT', required: false, default: '3' },
-      { name: 'TUNNELGATE_CA_FILE', required: false },
-      { name: 'TUNNELGATE_TOKEN_FILE', required: true },
+    const described = describeEnv(schema, {
+      TUNNELGATE_LISTEN: 'where it listens',
+      TUNNELGATE_COUNT: 'how many',
+      TUNNELGATE_CA_FILE: 'the CA',
+      TUNNELGATE_TOKEN_FILE: 'the token',
+    });
+    expect(described).toEqual([
+      { name: 'TUNNELGATE_LISTEN', description: 'where it listens', required: false, default: '127.0.0.1:1' },
+      { name: 'TUNNELGATE_COUNT', description: 'how many', required: false, default: '3' },
+      { name: 'TUNNELGATE_CA_FILE', description: 'the CA', required: false },
+      { name: 'TUNNELGATE_TOKEN_FILE', description: 'the token', required: true },
     ]);
   });
 });
