@@ -946,6 +946,24 @@ describe('admin port', () => {
       'auth_failures_total',
     ])
       expect(text).toContain(`tunnelgate_gateway_${name}`);
+    // Per device: the tunnels above through the simulated phone, opened and refused.
+    // A series by its first labels (the registry appends the app label).
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${series},`))
+          ?.split(' ')[1] ?? 0,
+      );
+    expect(
+      value('tunnelgate_gateway_device_connects_total{device="dev-sim",outcome="ok"'),
+    ).toBeGreaterThan(0);
+    expect(
+      value('tunnelgate_gateway_device_connects_total{device="dev-sim",outcome="refused"'),
+    ).toBeGreaterThan(0);
+    expect(
+      value('tunnelgate_gateway_device_connect_seconds_total{device="dev-sim"'),
+    ).toBeGreaterThan(0);
   });
 
   /** tunnel-api's count of password hashes computed, from its /metrics. */

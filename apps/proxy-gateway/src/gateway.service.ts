@@ -83,7 +83,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     @InjectGatewayConfig() private readonly config: GatewayConfig,
     admin: AdminServer,
   ) {
-    const metrics = gatewayMetrics(admin.metrics);
+    const metrics = gatewayMetrics(admin.metrics, config.deviceMetricsMax);
     this.registry = new ConnectionRegistry(metrics);
     this.accessLog = new AccessLog(
       config.accessLog,

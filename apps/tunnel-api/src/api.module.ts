@@ -10,6 +10,7 @@ import { DevicesController } from './devices/devices.controller';
 import { DevicesService } from './devices/devices.service';
 import { FirewallModule } from './firewall/firewall.module';
 import { GatewayController } from './gateway/gateway.controller';
+import { CertificateMetrics } from './metrics/certificate-metrics';
 import { RelayMetrics } from './metrics/relay-metrics';
 import { OpenvpnController } from './openvpn/openvpn.controller';
 import { ProfilesController } from './profiles/profiles.controller';
@@ -34,6 +35,7 @@ import { StoreModule } from './store/store.module';
   ],
   providers: [
     RelayMetrics,
+    CertificateMetrics,
     ApiTokenGuard,
     PasswordHasher,
     LoginGuard,

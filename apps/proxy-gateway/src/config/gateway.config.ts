@@ -62,6 +62,7 @@ const schema = z.pipe(
     // (os.availableParallelism(): the affinity mask and the cgroup CPU quota).
     TUNNELGATE_GATEWAY_WORKERS: intField(0, 0, 256),
     TUNNELGATE_GATEWAY_AUTH_CACHE_MS: intField(60_000, 0, 3_600_000),
+    TUNNELGATE_GATEWAY_DEVICE_METRICS_MAX: intField(1000, 0, 100_000),
     // While tunnel-api cannot be reached, a password verified within this long still logs in
     // (fail-static); 0 refuses every login that needs tunnel-api.
     TUNNELGATE_GATEWAY_AUTH_STALE_MS: intField(15 * 60_000, 0, 24 * 3_600_000),
@@ -120,6 +121,7 @@ const schema = z.pipe(
       idleMs: env.TUNNELGATE_GATEWAY_POOL_IDLE_MS,
     },
     authCacheMs: env.TUNNELGATE_GATEWAY_AUTH_CACHE_MS,
+    deviceMetricsMax: env.TUNNELGATE_GATEWAY_DEVICE_METRICS_MAX,
     authStaleMs: env.TUNNELGATE_GATEWAY_AUTH_STALE_MS,
     usage: {
       reporter: env.TUNNELGATE_GATEWAY_ID ?? defaultGatewayId(),
@@ -151,15 +153,17 @@ const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
   TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'The SOCKS5 proxy (host:port, or `off`).',
   TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN:
     "Where OpenVPN customers' REDIRECTed TCP arrives (relay mode; host:port, or `off`).",
-  TUNNELGATE_GATEWAY_DEVICE_PROXY: "How to reach a phone: its HTTP proxy (CONNECT) or `socks5`.",
+  TUNNELGATE_GATEWAY_DEVICE_PROXY: 'How to reach a phone: its HTTP proxy (CONNECT) or `socks5`.',
   TUNNELGATE_GATEWAY_DIRECT_ALLOW:
     'CIDRs device mode may reach although private, loopback or link-local (comma-separated).',
   TUNNELGATE_GATEWAY_UDP_PORTS:
     'Ports of SOCKS5 UDP associations: `ephemeral`, or `from-to` for a firewall or NetworkPolicy to admit.',
   TUNNELGATE_GATEWAY_CONNECT_TIMEOUT_MS: 'Upstream connect plus the proxy handshake.',
-  TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS: "A client's whole negotiation (a deadline, not an idle timer).",
+  TUNNELGATE_GATEWAY_HANDSHAKE_TIMEOUT_MS:
+    "A client's whole negotiation (a deadline, not an idle timer).",
   TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: 'A tunnel with no bytes either way this long is closed.',
-  TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: 'The longest wait for a transparent client\'s TLS SNI or HTTP Host.',
+  TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS:
+    "The longest wait for a transparent client's TLS SNI or HTTP Host.",
   TUNNELGATE_GATEWAY_PEEK_SILENT_MS:
     'A transparent client silent this long waits for the server: connect by address at once.',
   TUNNELGATE_GATEWAY_PIPELINE:
@@ -168,13 +172,18 @@ const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
   TUNNELGATE_GATEWAY_POOL_MAX: 'Warm connections per device: the ceiling (`0` turns the pool off).',
   TUNNELGATE_GATEWAY_POOL_IDLE_MS:
     "A warm connection unused this long closes: keep it under the phone proxy's wait for a request.",
-  TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS: 'On SIGTERM, how long live tunnels may finish before they are closed.',
+  TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS:
+    'On SIGTERM, how long live tunnels may finish before they are closed.',
   TUNNELGATE_GATEWAY_WORKERS:
     'Processes accepting on the same ports; `0`: one per CPU the process may use.',
-  TUNNELGATE_GATEWAY_AUTH_CACHE_MS: 'How long a verified password is trusted without asking tunnel-api.',
+  TUNNELGATE_GATEWAY_AUTH_CACHE_MS:
+    'How long a verified password is trusted without asking tunnel-api.',
+  TUNNELGATE_GATEWAY_DEVICE_METRICS_MAX:
+    'Devices that get metrics labels of their own (at most five series each); later ones are summed as `_other`.',
   TUNNELGATE_GATEWAY_AUTH_STALE_MS:
     'While tunnel-api is unreachable, passwords verified within this long still log in (`0`: refuse).',
-  TUNNELGATE_GATEWAY_ID: 'Its name on usage reports and in the store; unset: the host name (a pod: its name).',
+  TUNNELGATE_GATEWAY_ID:
+    'Its name on usage reports and in the store; unset: the host name (a pod: its name).',
   TUNNELGATE_GATEWAY_USAGE_FLUSH_MS: 'Period of usage reports.',
   TUNNELGATE_GATEWAY_USAGE_FLUSH_BYTES:
     'A report as soon as one account has this many bytes unreported (bounds what a crash loses).',

@@ -17,6 +17,14 @@ export class ConnectionRegistry {
 
   constructor(private readonly metrics: GatewayMetrics) {
     metrics.counters.openBytes = () => this.openBytes();
+    metrics.devices.openByDevice = () => this.openByDevice();
+  }
+
+  private openByDevice(): Map<string, number> {
+    const open = new Map<string, number>();
+    for (const { deviceId } of this.tunnels)
+      if (deviceId) open.set(deviceId, (open.get(deviceId) ?? 0) + 1);
+    return open;
   }
 
   private openBytes(): { bytesIn: number; bytesOut: number } {

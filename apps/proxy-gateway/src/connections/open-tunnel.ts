@@ -62,12 +62,14 @@ export async function openTunnel(
   let dialed: Dialed;
   try {
     dialed = await (options.prepared ?? grant.tunnel()).open(target, pipelined ? head : undefined);
-    stopTimer();
+    const seconds = stopTimer();
+    if (grant.deviceId) metrics.devices.connected(grant.deviceId, seconds);
   } catch (error) {
     // The device refused the stream: the bytes sent with the request went nowhere.
     if (pipelined && budget) budget.delivered(0, head.length);
     const failure = upstreamErrorFrom(error);
     metrics.errors.inc({ kind: `upstream_${failure.code}` });
+    if (grant.deviceId) metrics.devices.failed(grant.deviceId, failure.code);
     accepted.outcome('upstream-failed', failure.code);
     return failure;
   }

@@ -35,7 +35,7 @@ function fakeClient(): Socket & { bytesRead: number; bytesWritten: number } {
 
 function setup(flush: { flushMs: number; flushBytes: number }) {
   const api = new ScriptedApi();
-  const registry = new ConnectionRegistry(gatewayMetrics(new Registry()));
+  const registry = new ConnectionRegistry(gatewayMetrics(new Registry(), 0));
   const client = fakeClient();
   const tunnel = new ClientTunnel(1, 'http', client);
   tunnel.accountId = 'alice';

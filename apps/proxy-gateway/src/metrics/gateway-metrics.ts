@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ConnectionCounters } from './connection-counters';
+import { DeviceCounters } from './device-counters';
 
 export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
 
@@ -7,12 +8,45 @@ export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
  * What an operator watches on the data plane; connects/s is rate(connections_total). Active
  * connections, outcomes and bytes are counted in `counters` and published at each scrape.
  */
-export function gatewayMetrics(registry: Registry) {
+export function gatewayMetrics(registry: Registry, maxLabelledDevices: number) {
   const registers = [registry];
   const counters = new ConnectionCounters();
+  const devices = new DeviceCounters(maxLabelledDevices);
   let warmConnections = () => 0;
   return {
     counters,
+    devices,
+    deviceActive: new Gauge({
+      name: 'tunnelgate_gateway_device_tunnels_active',
+      help: 'Open tunnels through each device (devices past the label cap summed as _other)',
+      labelNames: ['device'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [device, open] of devices.active()) this.set({ device }, open);
+      },
+    }),
+    deviceConnects: new Counter({
+      name: 'tunnelgate_gateway_device_connects_total',
+      help: 'Tunnels opened through each device, by outcome: ok, refused, timeout, failed',
+      labelNames: ['device', 'outcome'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [device, byOutcome] of devices.connects)
+          for (const [outcome, total] of byOutcome) this.inc({ device, outcome }, total);
+      },
+    }),
+    deviceConnectSeconds: new Counter({
+      name: 'tunnelgate_gateway_device_connect_seconds_total',
+      help: 'Time the successful tunnels through each device took to open: divided by their count, the mean',
+      labelNames: ['device'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [device, seconds] of devices.connectSeconds) this.inc({ device }, seconds);
+      },
+    }),
     /** Where the warm pool's size comes from (the gatekeeper, made after the metrics). */
     countWarmConnections(source: () => number) {
       warmConnections = source;

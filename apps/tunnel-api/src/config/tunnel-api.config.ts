@@ -86,6 +86,7 @@ const schema = z.pipe(
     TUNNELGATE_OPENVPN_PORT: intField(1194, 1, 65535),
     TUNNELGATE_OPENVPN_PROTO: enumField(['udp', 'tcp'] as const, 'udp'),
     TUNNELGATE_OPENVPN_CA_FILE: z.optional(z.string().check(z.minLength(1))),
+    TUNNELGATE_OPENVPN_CERT_FILE: z.optional(z.string().check(z.minLength(1))),
     TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: z._default(
       z.string().check(z.minLength(1)),
       'deployments/openvpn/client.ovpn.template',
@@ -146,6 +147,7 @@ const schema = z.pipe(
       port: env.TUNNELGATE_OPENVPN_PORT,
       proto: env.TUNNELGATE_OPENVPN_PROTO,
       caFile: env.TUNNELGATE_OPENVPN_CA_FILE,
+      certFile: env.TUNNELGATE_OPENVPN_CERT_FILE,
       profileTemplate: env.TUNNELGATE_OPENVPN_PROFILE_TEMPLATE,
     },
     auth: {
@@ -185,23 +187,30 @@ const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
     "How long a gateway's byte lease lasts unless renewed: a dead gateway's unspent bytes return after it.",
   TUNNELGATE_CONNECTION_SLOT_TTL_MS:
     "How long a gateway's connection slots last unless held again: a dead gateway's free themselves after it.",
-  TUNNELGATE_CUSTOMER_SUBNET: "OpenVPN customers' address pool (the REDIRECT and barrier rules cover it).",
+  TUNNELGATE_CUSTOMER_SUBNET:
+    "OpenVPN customers' address pool (the REDIRECT and barrier rules cover it).",
   TUNNELGATE_CUSTOMER_INTERFACE: "The customers' tun device (`tun+` for any).",
   TUNNELGATE_DEVICE_SUBNET: "The phones' VPN subnet.",
-  TUNNELGATE_TRANSPARENT_PORT: "The gateway's transparent listener, where customers' TCP is REDIRECTed.",
+  TUNNELGATE_TRANSPARENT_PORT:
+    "The gateway's transparent listener, where customers' TCP is REDIRECTed.",
   TUNNELGATE_RESERVED_PORTS:
     "The relay's own ports, which no device's basePort range may meet (the OpenVPN, API and transparent ports are added).",
   TUNNELGATE_CUSTOMER_DNS:
     "`reject` customers' DNS to anything but the tunnel, or `redirect:<port>` it to the relay's resolver.",
-  TUNNELGATE_OPENVPN_REMOTE: 'The host customers connect to, written into profiles (unset: no profiles).',
+  TUNNELGATE_OPENVPN_REMOTE:
+    'The host customers connect to, written into profiles (unset: no profiles).',
   TUNNELGATE_OPENVPN_PORT: "The OpenVPN server's port, for profiles.",
   TUNNELGATE_OPENVPN_PROTO: "The OpenVPN server's protocol (`udp` or `tcp`), for profiles.",
-  TUNNELGATE_OPENVPN_CA_FILE: "The OpenVPN server's CA certificate, inlined in profiles.",
+  TUNNELGATE_OPENVPN_CA_FILE:
+    "The OpenVPN server's CA certificate, inlined in profiles; its expiry is exported as a metric.",
+  TUNNELGATE_OPENVPN_CERT_FILE:
+    "The OpenVPN server's certificate (never its key): only read to export its expiry as a metric.",
   TUNNELGATE_OPENVPN_PROFILE_TEMPLATE: 'The client profile template.',
   TUNNELGATE_LOGIN_FAILURES_PER_IP:
     'Failed logins a minute from one source address, across relays sharing the store.',
   TUNNELGATE_LOGIN_FAILURES_PER_USER: 'Failed logins a minute for one username, across relays.',
-  TUNNELGATE_AUTH_CONCURRENCY: 'Password hashes computed at once (each holds ~19 MiB and a thread).',
+  TUNNELGATE_AUTH_CONCURRENCY:
+    'Password hashes computed at once (each holds ~19 MiB and a thread).',
   TUNNELGATE_AUTH_QUEUE: 'Logins that may wait for a hash; beyond, 503 `AUTH_BUSY`.',
   TUNNELGATE_LOG_LEVEL: '`error`, `warn`, `info` or `debug`.',
 };
