@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { aDevice } from '@tunnelgate/sessions/testing';
 import {
   DEFAULT_FIREWALL_SETTINGS,
@@ -153,6 +154,52 @@ describeAsRoot('firewall reconciler on a real kernel (iptables in a netns)', () 
     expect(changes.length).toBeLessThanOrEqual(2);
     expect(members()).toHaveLength(51);
     for (let i = 0; i < 50; i++) expect(members()).toContain(`10.9.0.${10 + i}`);
+  });
+
+  it('names the requests a coalesced sync served on its log lines, in none of their contexts', async () => {
+    const lines: { line: Record<string, unknown>; context?: string }[] = [];
+    const context = new AsyncLocalStorage<string>();
+    const record = (line: object) =>
+      lines.push({ line: line as Record<string, unknown>, context: context.getStore() });
+    const logged = new FirewallReconciler({
+      settings,
+      iptables,
+      clientSet: new ClientSet(new ExecRunner(ns.name)),
+      loadState: async () => syncStateOf(state),
+      logger: { log: record, warn: record, error: record },
+      resyncIntervalMs: 3_600_000,
+      minSyncPeriodMs: 0,
+    });
+    try {
+      await logged.start();
+      lines.length = 0;
+      const burst = Array.from({ length: 30 }, (_, i) =>
+        // Each caller in its own context, as each API request is.
+        context.run(`request-${i}`, () => {
+          state = {
+            ...state,
+            sessions: [...state.sessions, { id: `r${i}`, vpnIp: `10.9.0.${100 + i}` }],
+          };
+          return logged.requestSync({ clientsOnly: true, requestId: `hook-${i}` });
+        }),
+      );
+      await Promise.all(burst);
+      const synced = lines.filter(({ line }) => line['message'] === 'client set synced');
+      expect(synced.length).toBeGreaterThan(0);
+      // Every request is counted by a sync that served it; up to 20 of them named on its line.
+      const requests = synced.map(
+        ({ line }) => line['requests'] as { ids: string[]; count: number },
+      );
+      expect(requests.reduce((sum, r) => sum + r.count, 0)).toBe(30);
+      for (const { ids, count } of requests) {
+        expect(ids).toHaveLength(Math.min(count, 20));
+        for (const id of ids) expect(id).toMatch(/^hook-\d+$/);
+      }
+      // The loop runs in its own context: no line is stamped as one request's.
+      expect(synced.map(({ context: c }) => c)).toEqual(synced.map(() => undefined));
+    } finally {
+      logged.stop();
+    }
   });
 
   it('keeps the DNAT chain byte-identical through 1,000 client connects and disconnects (50 devices online)', async () => {

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { currentRequestId } from '@tunnelgate/app-runtime';
 import { relayScope } from '@tunnelgate/firewall';
 import type { Store } from '@tunnelgate/store';
 import { InjectTunnelApiConfig, type TunnelApiConfig } from '../config/tunnel-api.config';
@@ -63,7 +64,10 @@ export class FirewallService implements OnApplicationBootstrap, OnModuleDestroy 
   async sync(scope: 'clients' | 'all' = 'all'): Promise<void> {
     if (!this.reconciler) return;
     await this.cache?.caughtUp();
-    await this.reconciler.requestSync({ clientsOnly: scope === 'clients' });
+    await this.reconciler.requestSync({
+      clientsOnly: scope === 'clients',
+      requestId: currentRequestId(),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   applyRestore,
   desiredRuleset,
@@ -81,6 +82,18 @@ interface Waiter {
   full: boolean;
   /** The caller needs only the client set in step (a connect or disconnect). */
   clientsOnly: boolean;
+  /** The API request that asked (its x-request-id), named on the sync's log lines. */
+  requestId?: string;
+}
+
+/** At most this many request ids on one sync's log lines (a storm coalesces hundreds). */
+const LOGGED_REQUEST_IDS = 20;
+
+/** The requests a coalesced sync serves, for its log lines: their ids (bounded) and count. */
+function requestsOf(batch: Waiter[]): { requests?: { ids: string[]; count: number } } {
+  const ids = batch.flatMap((w) => (w.requestId ? [w.requestId] : []));
+  if (ids.length === 0) return {};
+  return { requests: { ids: [...new Set(ids)].slice(0, LOGGED_REQUEST_IDS), count: ids.length } };
 }
 
 const FAMILIES: Family[] = ['ipv4', 'ipv6'];
@@ -111,6 +124,11 @@ export class FirewallReconciler {
   private lastSuccessAt: Date | undefined;
   /** The kernel's state as of our last read or write; dropped on any failure. */
   private readonly kernel = new Map<Family, SavedRuleset>();
+  /**
+   * The sync loop's own async context, made with the reconciler: it serves many requests at
+   * once, so it must not carry the context (and so the request id) of whichever asked first.
+   */
+  private readonly loop = new AsyncResource('tunnelgate.firewall-sync');
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -172,13 +190,15 @@ export class FirewallReconciler {
    * Resolves once a sync that started after this call has put the kernel in step: the client
    * set only when `clientsOnly` (never held), everything otherwise.
    */
-  requestSync(options: { full?: boolean; clientsOnly?: boolean } = {}): Promise<void> {
+  requestSync(
+    options: { full?: boolean; clientsOnly?: boolean; requestId?: string } = {},
+  ): Promise<void> {
     const full = options.full ?? false;
     const clientsOnly = !full && (options.clientsOnly ?? false);
     const done = new Promise<void>((resolve, reject) =>
-      this.waiters.push({ resolve, reject, full, clientsOnly }),
+      this.waiters.push({ resolve, reject, full, clientsOnly, requestId: options.requestId }),
     );
-    if (!this.running) void this.runSyncs();
+    if (!this.running) this.loop.runInAsyncScope(() => void this.runSyncs());
     return done;
   }
 
@@ -227,8 +247,9 @@ export class FirewallReconciler {
           : batch.every((w) => w.clientsOnly)
             ? 'clients'
             : 'rules';
+        const requests = requestsOf(batch);
         try {
-          await this.syncOnce(scope);
+          await this.syncOnce(scope, requests);
           this.failures = 0;
           this.lastSuccessAt = new Date();
           for (const waiter of batch) waiter.resolve();
@@ -244,6 +265,7 @@ export class FirewallReconciler {
             error: failure.message,
             failures: this.failures,
             retryInMs: delay,
+            ...requests,
           });
           for (const waiter of batch) waiter.reject(failure);
           this.schedule(delay);
@@ -254,7 +276,7 @@ export class FirewallReconciler {
     }
   }
 
-  private async syncOnce(scope: SyncScope): Promise<void> {
+  private async syncOnce(scope: SyncScope, requests: ReturnType<typeof requestsOf>): Promise<void> {
     const started = process.hrtime.bigint();
     const full = scope === 'full';
     if (full && (await this.options.barrier?.ensure()))
@@ -266,14 +288,15 @@ export class FirewallReconciler {
     const rulesByChain = new Map<string, number>();
     if (scope !== 'clients') {
       try {
-        changedChains = await this.syncRules(state, full, rulesByChain);
+        changedChains = await this.syncRules(state, full, rulesByChain, requests);
       } finally {
         this.lastRulesAt = performance.now();
       }
     }
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     rulesByChain.set(`ipv4:set:${this.options.clientSet.name}`, state.clients.members.size);
-    if (setEdits > 0) this.options.logger.log({ message: 'client set synced', edits: setEdits });
+    if (setEdits > 0)
+      this.options.logger.log({ message: 'client set synced', edits: setEdits, ...requests });
     this.options.observer?.synced({
       scope,
       durationMs,
@@ -287,6 +310,7 @@ export class FirewallReconciler {
     state: SyncState,
     full: boolean,
     rulesByChain: Map<string, number>,
+    requests: ReturnType<typeof requestsOf>,
   ): Promise<number> {
     const desired = desiredRuleset(state, this.options.settings);
     let changedChains = 0;
@@ -308,6 +332,7 @@ export class FirewallReconciler {
           message: 'iptables-restore refused the plan',
           family,
           restore: plan.restore.split('\n').slice(0, 50),
+          ...requests,
         });
         throw error;
       }
@@ -324,6 +349,7 @@ export class FirewallReconciler {
         edited: plan.editedChains.length,
         deleted: plan.deletedChains,
         fixedJumps: plan.fixedJumps,
+        ...requests,
       });
     }
     return changedChains;
