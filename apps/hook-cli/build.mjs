@@ -1,24 +1,7 @@
-// Bundles the hook into one executable file. OpenVPN starts it once per client event, so start-up
-// time is the cost that matters: one file, no module resolution at run time, no framework.
-import { chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The hook is one executable file: OpenVPN starts it once per client event, so start-up time is
+// the cost that matters (no module resolution at run time, no framework).
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleCli } from '../../tools/build/bundle-cli.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const outfile = join(here, '../../dist/apps/hook-cli/main.js');
-
-await build({
-  entryPoints: [join(here, 'src/main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  tsconfig: join(here, 'tsconfig.json'),
-  banner: { js: '#!/usr/bin/env node' },
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-chmodSync(outfile, 0o755);
+await bundleCli(dirname(fileURLToPath(import.meta.url)));

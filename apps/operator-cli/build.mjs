@@ -1,24 +1,7 @@
-// Bundles the operator CLI into one executable file: it runs anywhere the built tree is (a relay
-// host, a pod's shell) without node_modules beside it, and starts fast enough to script.
-import { chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The operator CLI is one executable file: it runs on a relay host or in a pod's shell without
+// node_modules beside it, and starts fast enough to script.
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleCli } from '../../tools/build/bundle-cli.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const outfile = join(here, '../../dist/apps/operator-cli/main.js');
-
-await build({
-  entryPoints: [join(here, 'src/main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  tsconfig: join(here, 'tsconfig.json'),
-  banner: { js: '#!/usr/bin/env node' },
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-chmodSync(outfile, 0o755);
+await bundleCli(dirname(fileURLToPath(import.meta.url)));

@@ -83,7 +83,7 @@ function configurationMarkdown(variables: Map<string, DocumentedVariable[]>): st
     '',
     '| variable | default | what it sets |',
     '| --- | --- | --- |',
-    '| `TUNNELGATE_QUICKSTART_OPENVPN` | `auto` | `off`: start no OpenVPN server (`auto` starts one when root, the firewall on and openvpn installed). |',
+    '| `TUNNELGATE_QUICKSTART_OPENVPN` | `auto` | `auto`: an OpenVPN server when root, the firewall on and openvpn installed, the proxies running on if it fails; `on`: its failure stops the relay; `off`: none. |',
     '| `TUNNELGATE_DEMO_TARGET` | `127.0.0.3:8088` | Where the demo target listens (the simulated phone may reach it). |',
     '| `TUNNELGATE_PKI_CA_DAYS` | `3650` | Validity of the CA `tools/relay/openvpn-pki.sh` makes. |',
     '| `TUNNELGATE_PKI_SERVER_DAYS` | `825` | Validity of the server certificate it signs. |',

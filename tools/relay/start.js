@@ -55,9 +55,10 @@ async function waitFor(check, deadline) {
 
 /**
  * One part of the relay. `ready` is a URL that answers 200 when it is, or a pattern its output
- * prints then (the output then goes to `log`, not the terminal).
+ * prints then (the output then goes to `log`, not the terminal). An `optional` part that dies
+ * takes nothing else down with it.
  */
-async function startPart({ name, command, args, env: partEnv, ready, log }) {
+async function startPart({ name, command, args, env: partEnv, ready, log, optional }) {
   let output = '';
   const child = spawn(command, args, {
     cwd: ROOT,
@@ -74,15 +75,20 @@ async function startPart({ name, command, args, env: partEnv, ready, log }) {
   }
   children.push(child);
   child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`tunnelgate: ${name} exited (${signal ?? code}); stopping the relay`);
-      stopAll(1);
+    if (stopping) return;
+    if (optional) {
+      console.error(`tunnelgate: ${name} exited (${signal ?? code}); the rest keeps running`);
+      return;
     }
+    console.error(`tunnelgate: ${name} exited (${signal ?? code}); stopping the relay`);
+    stopAll(1);
   });
   const check =
     ready instanceof RegExp ? async () => ready.test(output) : async () => (await fetch(ready)).ok;
-  if (!(await waitFor(check, Date.now() + 30_000)))
+  if (!(await waitFor(check, Date.now() + 30_000))) {
+    if (optional) child.kill('SIGTERM');
     throw new Error(`${name} did not become ready within 30 s${log ? ` (its log: ${log})` : ''}`);
+  }
 }
 
 /** The operator CLI, as an operator would run it on this relay. */
@@ -162,7 +168,12 @@ function openvpnRemote() {
 function prepareOpenvpn() {
   const reason = openvpnUnavailable();
   if (reason) return { reason, apiEnv: {} };
-  execFileSyncQuiet('bash', [join(ROOT, 'tools/relay/openvpn-pki.sh'), OPENVPN_DIR]);
+  try {
+    execFileSyncQuiet('bash', [join(ROOT, 'tools/relay/openvpn-pki.sh'), OPENVPN_DIR]);
+  } catch (error) {
+    if (env.TUNNELGATE_QUICKSTART_OPENVPN === 'on') throw error;
+    return { reason: `its PKI could not be made in ${OPENVPN_DIR} (${error.message})`, apiEnv: {} };
+  }
   const remote = openvpnRemote();
   return {
     remote,
@@ -181,8 +192,13 @@ function execFileSyncQuiet(command, args, options = {}) {
   });
 }
 
-/** OpenVPN on the config `hook-cli server-config` renders, answered by `hook-cli manage`. */
+/**
+ * OpenVPN on the config `hook-cli server-config` renders, answered by `hook-cli manage`. Asked
+ * for explicitly (TUNNELGATE_QUICKSTART_OPENVPN=on), a failure stops the relay; by default the
+ * proxies keep running without it.
+ */
 async function startOpenvpn() {
+  const optional = (env.TUNNELGATE_QUICKSTART_OPENVPN ?? 'auto') !== 'on';
   const runDir = join(OPENVPN_DIR, 'run');
   mkdirSync(runDir, { recursive: true, mode: 0o755 });
   const serverEnv = {
@@ -207,6 +223,7 @@ async function startOpenvpn() {
     env: {},
     ready: /Initialization Sequence Completed/,
     log: join(OPENVPN_DIR, 'openvpn.log'),
+    optional,
   });
   await startPart({
     name: 'hook-cli manage',
@@ -219,6 +236,7 @@ async function startOpenvpn() {
     },
     ready: /"message":"attached"/,
     log: join(OPENVPN_DIR, 'manage.log'),
+    optional,
   });
 }
 
@@ -259,7 +277,11 @@ async function main() {
     env: { TUNNELGATE_API_TOKEN_FILE: join(DATA, 'gateway-token') },
     ready: `http://${GATEWAY_ADMIN}/readyz`,
   });
-  if (!openvpn.reason) await startOpenvpn();
+  if (!openvpn.reason)
+    await startOpenvpn().catch((error) => {
+      if ((env.TUNNELGATE_QUICKSTART_OPENVPN ?? 'auto') === 'on') throw error;
+      openvpn.reason = error.message;
+    });
   const password = await registerDemo();
   const user = `demo:${password}`;
   const targetUrl = `http://${TARGET.host}:${TARGET.port}/`;
