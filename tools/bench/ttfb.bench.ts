@@ -37,6 +37,7 @@ const BEHAVIOURS = {
     TUNNELGATE_GATEWAY_POOL_MAX: '0',
     TUNNELGATE_GATEWAY_PIPELINE: 'off',
     TUNNELGATE_GATEWAY_PEEK_SILENT_MS: '200',
+    TUNNELGATE_GATEWAY_PEEK_PORTS: 'all',
   },
   current: {},
 } as const;
@@ -112,6 +113,13 @@ async function main(): Promise<void> {
         }
         results[name] = byPath;
       }
+      // The HTTP CONNECT path once more with its 200 sent before the device answers (an
+      // operator's choice: refusals become resets), next to the default.
+      const earlyPid = await lab.startGateway({
+        deviceProxy,
+        env: { TUNNELGATE_GATEWAY_CONNECT_ANSWER: 'early' },
+      });
+      const earlyConnect = await measure(lab, 'http-connect', earlyPid);
       for (const path of PATHS) {
         const ideal = CUSTOMER_ROUND_TRIPS[path] * rttc + rttd;
         const cells = Object.keys(BEHAVIOURS).map((name) => {
@@ -127,6 +135,10 @@ async function main(): Promise<void> {
           `  ${path.padEnd(13)}  ${deviceProxy.padEnd(6)}  ${ideal.toFixed(0).padStart(5)} | ${cells.join(' | ')}`,
         );
       }
+      const ideal = CUSTOMER_ROUND_TRIPS['http-connect'] * rttc + rttd;
+      console.log(
+        `  http-connect, 200 at once (CONNECT_ANSWER=early)  ${deviceProxy.padEnd(6)}  ${ideal.toFixed(0)}: TTFB ${earlyConnect.ttfb.toFixed(0)}, added ${((earlyConnect.ttfb - ideal) / rttd).toFixed(2)} RTTd, CPU ${earlyConnect.cpuUs.toFixed(0)} µs${earlyConnect.failures.length ? ` (${earlyConnect.failures.length} failed)` : ''}`,
+      );
     }
   } finally {
     await lab.stopGateway();

@@ -10,7 +10,14 @@ describe('proxy-gateway config', () => {
       apiUrl: 'http://127.0.0.1:8081',
       adminListen: { port: 9091 },
       udpPorts: undefined,
+      peekPorts: [
+        { from: 80, to: 80 },
+        { from: 443, to: 443 },
+        { from: 8080, to: 8080 },
+        { from: 8443, to: 8443 },
+      ],
     });
+    expect(parseGatewayConfig({ TUNNELGATE_GATEWAY_PEEK_PORTS: 'all' }).peekPorts).toBe('all');
     expect(parseGatewayConfig({ TUNNELGATE_GATEWAY_UDP_PORTS: '40000-40999' }).udpPorts).toEqual({
       from: 40000,
       to: 40999,
@@ -20,6 +27,7 @@ describe('proxy-gateway config', () => {
         TUNNELGATE_API_URL: 'ftp://x',
         TUNNELGATE_GATEWAY_ADMIN_LISTEN: ':99999',
         TUNNELGATE_GATEWAY_UDP_PORTS: '5000-4000',
+        TUNNELGATE_GATEWAY_PEEK_PORTS: 'web',
       }),
     ).toThrow(
       expect.objectContaining({
@@ -28,6 +36,7 @@ describe('proxy-gateway config', () => {
           expect.stringMatching(/^TUNNELGATE_API_URL: /),
           expect.stringMatching(/^TUNNELGATE_GATEWAY_ADMIN_LISTEN: /),
           expect.stringMatching(/^TUNNELGATE_GATEWAY_UDP_PORTS: /),
+          expect.stringMatching(/^TUNNELGATE_GATEWAY_PEEK_PORTS: expected all, or ports/),
         ],
       }),
     );

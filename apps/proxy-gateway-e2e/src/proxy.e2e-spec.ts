@@ -390,6 +390,50 @@ describe('SOCKS5 proxy', () => {
     expect(none.method).toBe(0xff);
   });
 
+  it('answers HTTP CONNECT at once when told to, sends the first bytes with the request, and resets on a refusal (issue 22)', async () => {
+    const early = await new GatewayInstance({
+      TUNNELGATE_API_URL: api.url,
+      TUNNELGATE_API_TOKEN_FILE: api.gatewayTokenFile,
+      TUNNELGATE_GATEWAY_SOCKS_LISTEN: 'off',
+      TUNNELGATE_GATEWAY_TRANSPARENT_LISTEN: 'off',
+      TUNNELGATE_GATEWAY_CONNECT_ANSWER: 'early',
+    }).start();
+    try {
+      await waitFor(
+        async () =>
+          (
+            await curl([
+              '-k',
+              '-x',
+              httpProxy().replace(/:\d+$/, `:${early.port('http')}`),
+              secureUrl('/early'),
+            ])
+          ).status === 200,
+        'a tunnel through the early-answering gateway',
+      );
+      const credentials = `alice:${PASSWORD}`;
+      // The device refuses after the 200 went out: the client sees a reset, not a 502.
+      const closedPort = await freePort();
+      const refused = await connectTunnel(
+        early.port('http'),
+        `127.0.0.1:${closedPort}`,
+        credentials,
+      );
+      expect(refused.status).toMatch(/^HTTP\/1\.1 200 /);
+      let error = '';
+      refused.socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? ''));
+      refused.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await closed(refused.socket, 5000)).toBe(true);
+      expect(error).toBe('ECONNRESET');
+      // A destination the gateway refuses itself is answered before any 200.
+      const invalid = await connectTunnel(early.port('http'), 'bad!name.test:80', credentials);
+      expect(invalid.status).toMatch(/^HTTP\/1\.1 400 /);
+      invalid.socket.destroy();
+    } finally {
+      await early.close();
+    }
+  });
+
   it('answers a SOCKS5 customer at once through the relay, and resets it when the device then refuses (issue 22)', async () => {
     const closedPort = await freePort();
     const alice = { username: 'alice', password: PASSWORD };

@@ -132,6 +132,8 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
       // may take between a TLS client's connect and its ClientHello; the segmented-ClientHello
       // test would then see 'silent' instead of its SNI. 100 ms keeps the silent path tested.
       TUNNELGATE_GATEWAY_PEEK_SILENT_MS: '100',
+      // 2526 stands for a web port where a client happens to stay silent.
+      TUNNELGATE_GATEWAY_PEEK_PORTS: '80,443,2526',
     });
     gateway.stdout?.on('data', (chunk: Buffer) => (relayLog += chunk.toString()));
     await waitFor(async () => relayLog.includes('gateway listening'), 'the relay gateway');
@@ -188,16 +190,16 @@ describeAsRoot('transparent listener (iptables REDIRECT in a namespace)', () => 
   });
 
   it('relays clients that send nothing while the server speaks first', async () => {
-    expect(node('transparent-client.js', 'banner', ORIGIN, '25', CUSTOMER)).toEqual({
-      data: '220 banner on 25\r\n',
-    });
-    // Not a known server-first port: after 100 ms of silence (20 by default) the gateway
-    // connects by address rather than peek for its whole 200 ms (issue 22).
-    expect(node('transparent-client.js', 'banner', ORIGIN, '2525', CUSTOMER)).toEqual({
-      data: '220 banner on 2525\r\n',
-    });
+    for (const port of ['25', '2525', '2526'])
+      expect(node('transparent-client.js', 'banner', ORIGIN, port, CUSTOMER)).toEqual({
+        data: `220 banner on ${port}\r\n`,
+      });
+    // A known server-first port, and one where no name is waited for: connected at once.
     await logged({ destination: `${ORIGIN}:25`, via: 'server-first' });
-    await logged({ destination: `${ORIGIN}:2525`, via: 'silent' });
+    await logged({ destination: `${ORIGIN}:2525`, via: 'not-peeked' });
+    // A port where names are waited for: after 100 ms of silence (20 by default) the gateway
+    // connects by address rather than peek for its whole 200 ms (issue 22).
+    await logged({ destination: `${ORIGIN}:2526`, via: 'silent' });
   });
 
   it('resets a source without a session, and a connection looping back to itself', () => {

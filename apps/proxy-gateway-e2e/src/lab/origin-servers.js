@@ -1,7 +1,7 @@
 'use strict';
 // Origin servers for the transparent tests, run inside the test's namespace:
 //   node origin-servers.js <address> <key.pem> <cert.pem>
-// HTTPS on :443 and HTTP on :80 answer "hello from <path> (<servername>)"; :25 and :2525 speak
+// HTTPS on :443 and HTTP on :80 answer "hello from <path> (<servername>)"; :25, :2525 and :2526 speak
 // first with an SMTP-like banner and then echo.
 const fs = require('node:fs');
 const http = require('node:http');
@@ -15,7 +15,7 @@ https
   .createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, answer)
   .listen(443, address);
 http.createServer(answer).listen(80, address);
-for (const port of [25, 2525]) {
+for (const port of [25, 2525, 2526]) {
   net
     .createServer((socket) => {
       socket.on('error', () => undefined);

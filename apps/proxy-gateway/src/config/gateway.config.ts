@@ -6,6 +6,7 @@ import {
   hostPortField,
   intField,
   listenField,
+  portListOrAllField,
   portRangeField,
   logLevelField,
   parseEnv,
@@ -53,7 +54,9 @@ const schema = z.pipe(
     TUNNELGATE_GATEWAY_IDLE_TIMEOUT_MS: intField(300_000, 1000, 86_400_000),
     TUNNELGATE_GATEWAY_PEEK_TIMEOUT_MS: intField(200, 10, 5000),
     TUNNELGATE_GATEWAY_PEEK_SILENT_MS: intField(20, 0, 5000),
+    TUNNELGATE_GATEWAY_PEEK_PORTS: portListOrAllField('80,443,8080,8443'),
     TUNNELGATE_GATEWAY_PIPELINE: enumField(['on', 'off'] as const, 'on'),
+    TUNNELGATE_GATEWAY_CONNECT_ANSWER: enumField(['device', 'early'] as const, 'device'),
     TUNNELGATE_GATEWAY_POOL_MIN: intField(1, 0, 64),
     TUNNELGATE_GATEWAY_POOL_MAX: intField(8, 0, 64),
     TUNNELGATE_GATEWAY_POOL_IDLE_MS: intField(5000, 100, 600_000),
@@ -113,8 +116,14 @@ const schema = z.pipe(
       ),
       drainMs: env.TUNNELGATE_GATEWAY_DRAIN_TIMEOUT_MS,
     },
+    peekPorts: env.TUNNELGATE_GATEWAY_PEEK_PORTS,
     // Toward devices: a gateway playing the phone answers once its own connect is done.
     pipeline: env.TUNNELGATE_GATEWAY_PIPELINE === 'on' && env.TUNNELGATE_GATEWAY_MODE === 'relay',
+    // HTTP CONNECT's 200 before the device answered: only where requests are pipelined.
+    connectAnswerEarly:
+      env.TUNNELGATE_GATEWAY_CONNECT_ANSWER === 'early' &&
+      env.TUNNELGATE_GATEWAY_PIPELINE === 'on' &&
+      env.TUNNELGATE_GATEWAY_MODE === 'relay',
     pool: {
       min: Math.min(env.TUNNELGATE_GATEWAY_POOL_MIN, env.TUNNELGATE_GATEWAY_POOL_MAX),
       max: env.TUNNELGATE_GATEWAY_POOL_MAX,
@@ -144,6 +153,8 @@ const schema = z.pipe(
 );
 
 const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
+  TUNNELGATE_GATEWAY_PEEK_PORTS:
+    'Destination ports where a transparent client is waited for (its SNI or Host, to connect by name); on any other, it is connected by address at once. `all`: every port but the known server-first ones.',
   TUNNELGATE_GATEWAY_MODE:
     '`relay` (accounts from tunnel-api, out through devices) or `device` (a simulated phone: no accounts, direct egress).',
   TUNNELGATE_API_URL: "tunnel-api's base URL.",
@@ -168,6 +179,8 @@ const DESCRIPTIONS: EnvDescriptions<typeof schema> = {
     'A transparent client silent this long waits for the server: connect by address at once.',
   TUNNELGATE_GATEWAY_PIPELINE:
     "`on`: the client's first bytes go with the request to the device, SOCKS5 customers get success before the device answers; `off`: wait for the device.",
+  TUNNELGATE_GATEWAY_CONNECT_ANSWER:
+    "HTTP CONNECT's `200`: `device` waits for the device (a refusal is an honest 502/504/403); `early` answers at once and sends the client's first bytes with the request (a refusal is then a reset), one round trip to the phone sooner.",
   TUNNELGATE_GATEWAY_POOL_MIN: 'Warm connections kept to each device in demand: the floor.',
   TUNNELGATE_GATEWAY_POOL_MAX: 'Warm connections per device: the ceiling (`0` turns the pool off).',
   TUNNELGATE_GATEWAY_POOL_IDLE_MS:

@@ -21,6 +21,7 @@ import { connectionIdOf } from '../access-log/access-log-entry';
 import type { GatewayConfig } from '../config/gateway.config';
 import { acceptClient, type AcceptedClient } from '../connections/accept-client';
 import type { ConnectionRegistry } from '../connections/connection-registry';
+import { firstBytes } from '../connections/first-bytes';
 import { openTunnel } from '../connections/open-tunnel';
 import type { Tunnel } from '../connections/tunnel';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -30,6 +31,8 @@ import { KeptAliveConnections } from './kept-alive-connections';
 import { REFUSAL_STATUS, upstreamStatus } from './refusal-answers';
 import { tunnelBudget } from '../control/byte-allowance';
 import { meterReads } from '../connections/meter-reads';
+
+const CONNECT_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -246,18 +249,34 @@ export class HttpProxyListener {
       accepted.outcome('refused', kind);
       return this.answer(socket, status, message);
     }
-    const failure = await openTunnel(
-      accepted,
-      grant,
-      { host: target[1] ?? target[2] ?? '', port },
-      this.metrics,
-      {
-        idleMs: this.config.timeouts.idleMs,
-        greeting: () => 'HTTP/1.1 200 Connection Established\r\n\r\n',
+    const destination = { host: target[1] ?? target[2] ?? '', port };
+    const idleMs = this.config.timeouts.idleMs;
+    if (!this.config.connectAnswerEarly) {
+      const failure = await openTunnel(accepted, grant, destination, this.metrics, {
+        idleMs,
+        greeting: () => CONNECT_ESTABLISHED,
         head,
+      });
+      if (failure) this.answer(socket, upstreamStatus(failure), failure.message);
+      return;
+    }
+    // The 200 at once, and the client's first bytes (a TLS ClientHello, mostly: it sends them as
+    // soon as it has the 200) with our request to the device. A refusal after the 200 can only
+    // be a reset (docs/benchmarks/ttfb.md).
+    let answered = false;
+    const failure = await openTunnel(accepted, grant, destination, this.metrics, {
+      idleMs,
+      answerEarly: () => {
+        answered = true;
+        socket.write(CONNECT_ESTABLISHED);
+        return head.length > 0
+          ? Promise.resolve(head)
+          : firstBytes(socket, this.config.timeouts.peekMs);
       },
-    );
-    if (failure) this.answer(socket, upstreamStatus(failure), failure.message);
+    });
+    if (!failure) return;
+    if (answered) socket.resetAndDestroy();
+    else this.answer(socket, upstreamStatus(failure), failure.message);
   }
 
   /** At shutdown: closes kept-alive connections between requests now and the others once

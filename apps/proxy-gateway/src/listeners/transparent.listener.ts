@@ -7,6 +7,7 @@ import {
   peekHttpHost,
   SERVER_FIRST_PORTS,
 } from '@tunnelgate/proxy-protocols';
+import { inPortRanges } from '@tunnelgate/config';
 import * as ipaddr from 'ipaddr.js';
 import type { Gatekeeper, Grant } from '../access/gatekeeper';
 import type { GatewayConfig } from '../config/gateway.config';
@@ -17,8 +18,20 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics';
 
 export interface PeekedName {
   host: string | undefined;
-  via: 'sni' | 'host' | 'none' | 'server-first' | 'silent';
+  via: 'sni' | 'host' | 'none' | 'server-first' | 'not-peeked' | 'silent';
   head: Buffer;
+}
+
+/**
+ * Whether the name a client sends is worth waiting for on this port. Names matter where TLS and
+ * HTTP are (web ports: the phone resolves the name, as the customer would, instead of taking the
+ * address the relay's resolver gave); elsewhere, waiting would only delay server-first protocols,
+ * which send nothing until they have heard the server.
+ */
+function peekVia(port: number, peekPorts: GatewayConfig['peekPorts']): PeekedName['via'] | 'peek' {
+  if (SERVER_FIRST_PORTS.has(port)) return 'server-first';
+  if (peekPorts === 'all' || inPortRanges(port, peekPorts)) return 'peek';
+  return 'not-peeked';
 }
 
 /**
@@ -160,9 +173,11 @@ export class TransparentListener {
     // way while the client's first bytes are awaited.
     const prepared = grant.tunnel();
     const { peekMs, peekSilentMs } = this.config.timeouts;
-    const peeked = SERVER_FIRST_PORTS.has(destination.port)
-      ? ({ host: undefined, via: 'server-first', head: Buffer.alloc(0) } as PeekedName)
-      : await peekName(socket, peekMs, peekSilentMs);
+    const via = peekVia(destination.port, this.config.peekPorts);
+    const peeked: PeekedName =
+      via === 'peek'
+        ? await peekName(socket, peekMs, peekSilentMs)
+        : { host: undefined, via, head: Buffer.alloc(0) };
     if (socket.destroyed) return prepared.abandon();
     const target = { host: peeked.host ?? destinationIp, port: destination.port };
     accepted.tunnel.name = peeked.host;

@@ -20,7 +20,12 @@ describe('describeEnv', () => {
       TUNNELGATE_TOKEN_FILE: 'the token',
     });
     expect(described).toEqual([
-      { name: 'TUNNELGATE_LISTEN', description: 'where it listens', required: false, default: '127.0.0.1:1' },
+      {
+        name: 'TUNNELGATE_LISTEN',
+        description: 'where it listens',
+        required: false,
+        default: '127.0.0.1:1',
+      },
       { name: 'TUNNELGATE_COUNT', description: 'how many', required: false, default: '3' },
       { name: 'TUNNELGATE_CA_FILE', description: 'the CA', required: false },
       { name: 'TUNNELGATE_TOKEN_FILE', description: 'the token', required: true },

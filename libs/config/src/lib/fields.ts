@@ -141,3 +141,25 @@ export function portListField(defaultValue: string) {
     }),
   );
 }
+
+/** Ports as `portListField` takes them, or `all`. */
+export function portListOrAllField(defaultValue: string) {
+  return z.pipe(
+    z._default(z.string(), defaultValue),
+    z.transform((text, ctx): PortRange[] | 'all' => {
+      if (text.trim() === 'all') return 'all';
+      const parsed = portListField(defaultValue).safeParse(text);
+      if (parsed.success) return parsed.data;
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected all, or ports or from-to ranges (1-65535), comma-separated; got "${text}"`,
+        input: text,
+      });
+      return z.NEVER;
+    }),
+  );
+}
+
+export function inPortRanges(port: number, ranges: readonly PortRange[]): boolean {
+  return ranges.some((range) => port >= range.from && port <= range.to);
+}
