@@ -2,6 +2,6 @@
 // the cost that matters (no module resolution at run time, no framework).
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleCli } from '../../tools/build/bundle-cli.mjs';
+import { bundleCli } from '../../tools/cli-bundle/bundle-cli.mjs';
 
 await bundleCli(dirname(fileURLToPath(import.meta.url)));

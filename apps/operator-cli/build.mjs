@@ -2,6 +2,6 @@
 // node_modules beside it, and starts fast enough to script.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleCli } from '../../tools/build/bundle-cli.mjs';
+import { bundleCli } from '../../tools/cli-bundle/bundle-cli.mjs';
 
 await bundleCli(dirname(fileURLToPath(import.meta.url)));

@@ -129,6 +129,13 @@ describe('nx affected tells the truth (real Nx, a scratch copy of this tree)', (
     }
   });
 
+  it('an edit to the CLI bundler affects both bundled CLIs and neither Nest app', () => {
+    const affected = workspace.affectedByEditing('tools/cli-bundle/bundle-cli.mjs');
+    expect(affected).toEqual(expect.arrayContaining(['hook-cli', 'operator-cli']));
+    expect(affected).not.toContain('tunnel-api');
+    expect(affected).not.toContain('proxy-gateway');
+  });
+
   it('an edit to the original-dst addon affects the gateway, and only it of the apps', () => {
     const affected = workspace.affectedByEditing('libs/original-dst/src/original_dst.c');
     expect(affected).toEqual(
